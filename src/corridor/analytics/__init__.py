@@ -1,0 +1,1 @@
+"""Indicators written once in Ibis: each takes table expressions and returns one."""

@@ -1,0 +1,1 @@
+"""Command-line interface (Typer + Rich); thin: parse, call a service, render."""

@@ -1,0 +1,327 @@
+"""The ``corridor`` command line: global options, error handling, and the commands."""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+
+import typer
+from typer.core import TyperGroup
+
+from corridor import __version__
+from corridor.cli.output import (
+    Format,
+    emit_rows,
+    fmt_pct,
+    fmt_usd,
+    fmt_weight,
+    stderr,
+    stdout,
+)
+from corridor.errors import CorridorError, InvalidQuery
+
+__all__ = ["app", "main"]
+
+
+@dataclass
+class State:
+    """Options given before the command."""
+
+    debug: bool = False
+    warehouse: Path | None = None
+
+
+class CorridorGroup(TyperGroup):
+    """Turns corridor errors into one line on stderr and an exit code (tracebacks: --debug)."""
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        """Run the command; map CorridorError to a one-line message."""
+        try:
+            return super().invoke(ctx)
+        except CorridorError as exc:
+            state = ctx.find_object(State)
+            if state and state.debug:
+                raise
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            typer.echo("interrupted — run the same command again to resume", err=True)
+            raise typer.Exit(130) from None
+
+
+app = typer.Typer(
+    cls=CorridorGroup,
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+    help="Evidence about one trade corridor from UN Comtrade and CEPII BACI data.",
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"corridor {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show version.")
+    ] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    warehouse: Annotated[
+        Path | None,
+        typer.Option(
+            "--warehouse",
+            envvar="CORRIDOR_WAREHOUSE",
+            help="DuckDB warehouse file (default: <data dir>/corridor.duckdb).",
+        ),
+    ] = None,
+) -> None:
+    """Evidence about one trade corridor from UN Comtrade and CEPII BACI data."""
+    ctx.obj = State(debug=debug, warehouse=warehouse)
+
+
+def state(ctx: typer.Context) -> State:
+    """The global options of this invocation."""
+    return ctx.find_object(State) or State()
+
+
+def open_wh(ctx: typer.Context, *, sample: bool = False, read_only: bool = False):  # noqa: ANN201
+    """Open the warehouse chosen by --warehouse, or the default (sample: the demo's own)."""
+    from corridor.settings import get_settings
+    from corridor.store.warehouse import Warehouse
+
+    settings = get_settings()
+    path = state(ctx).warehouse
+    if path is None:
+        path = settings.sample_warehouse_path if sample else settings.warehouse_path
+    return Warehouse(path, read_only=read_only)
+
+
+def parse_years(text: str | None) -> tuple[int, int] | None:
+    """'2015-2024' or '2022' → (first, last); validated to 1988–2030."""
+    if not text:
+        return None
+    first, _, last = text.partition("-")
+    try:
+        years = (int(first), int(last or first))
+    except ValueError:
+        raise InvalidQuery(f"years '{text}': expected YYYY or YYYY-YYYY") from None
+    for y in years:
+        if not 1988 <= y <= 2030:
+            raise InvalidQuery(f"year {y} outside 1988–2030")
+    if years[0] > years[1]:
+        raise InvalidQuery(f"empty year range '{text}' (first year after last)")
+    return years
+
+
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table, json or csv.")]
+
+
+def print_summary(summary: Any, fmt: Format) -> None:
+    """Render a CorridorSummary."""
+    rows = [y.model_dump() for y in summary.years]
+    p = summary.provenance
+    title = (
+        f"{summary.exporter.name} → {summary.importer.name}, HS {', '.join(summary.hs)}: "
+        f"{'imports reported by ' + summary.importer.name if 'importer' in p.flow else 'mirror'}"
+    )
+    columns = {
+        "year": "year",
+        "value_usd": "value",
+        "weight_kg": "net weight",
+        "unit_value_usd_per_kg": "USD/kg",
+        "rank_by_value": "rank (value)",
+        "share_of_value": "share (value)",
+        "rank_by_weight": "rank (weight)",
+        "share_of_weight": "share (weight)",
+        "yoy_value": "YoY value",
+        "suppliers": "suppliers",
+    }
+    formatters = {
+        "value_usd": fmt_usd,
+        "weight_kg": fmt_weight,
+        "unit_value_usd_per_kg": lambda v: "—" if v is None else f"{v:.2f}",
+        "share_of_value": fmt_pct,
+        "share_of_weight": fmt_pct,
+        "yoy_value": lambda v: fmt_pct(v, signed=True),
+        "rank_by_value": lambda v: "—" if v is None else str(v),
+        "rank_by_weight": lambda v: "—" if v is None else str(v),
+    }
+    meta = p.model_dump(mode="json")
+    if fmt is Format.json:
+        import json
+
+        sys.stdout.write(json.dumps(summary.model_dump(mode="json", by_alias=True), indent=2))
+        sys.stdout.write("\n")
+        return
+    emit_rows(
+        rows,
+        fmt,
+        title=title,
+        schema="corridor.summary/1",
+        provenance=meta,
+        columns=columns,
+        formatters=formatters,
+    )
+    if fmt is Format.table:
+        span = f"{summary.years[0].year}–{summary.years[-1].year}"
+        stdout().print(
+            f"CAGR {span}: value {fmt_pct(summary.cagr_value, signed=True)}, "
+            f"weight {fmt_pct(summary.cagr_weight, signed=True)}"
+        )
+
+
+@app.command()
+def summary(
+    ctx: typer.Context,
+    importer: Annotated[str, typer.Option(help="Importing country (name, ISO3, code).")] = "JPN",
+    exporter: Annotated[str, typer.Option(help="Exporting country.")] = "IND",
+    hs: Annotated[list[str] | None, typer.Option(help="HS code(s), repeatable.")] = None,
+    years: Annotated[str | None, typer.Option(help="YYYY or YYYY-YYYY.")] = None,
+    dataset: Annotated[str | None, typer.Option(help="Only this dataset.")] = None,
+    side: Annotated[str, typer.Option(help="importer (M, CIF) or exporter (X, FOB).")] = "importer",
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Corridor summary: value, weight, rank, share and growth of one exporter in a market."""
+    from corridor.services.summary import SummaryQuery, corridor_summary
+
+    if side not in {"importer", "exporter"}:
+        raise InvalidQuery(f"side '{side}' (accepted: importer, exporter)")
+    query = SummaryQuery(
+        importer=importer,
+        exporter=exporter,
+        hs=hs or ["76"],
+        years=parse_years(years),
+        dataset=dataset,
+        side=side,  # type: ignore[arg-type]
+    )
+    with open_wh(ctx, read_only=True) as wh:
+        print_summary(corridor_summary(wh, query), fmt)
+
+
+@app.command()
+def sample(
+    ctx: typer.Context,
+    seed: Annotated[int, typer.Option(help="Random seed (deterministic output).")] = 7601,
+) -> None:
+    """Build the SYNTHETIC sample corridor (Japan's HS 76 imports + mirror, 2015–2024)."""
+    from corridor.services.loading import build_sample
+    from corridor.settings import get_settings
+
+    with open_wh(ctx, sample=True) as wh:
+        result = build_sample(wh, get_settings().data_dir / "generated", seed=seed)
+        _report([result], wh.path)
+
+
+@app.command()
+def demo(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
+    """The main job: build the sample warehouse and show the India→Japan aluminium corridor."""
+    from corridor.services.loading import build_sample
+    from corridor.services.summary import SummaryQuery, corridor_summary
+    from corridor.settings import get_settings
+
+    start = time.perf_counter()
+    err = stderr()
+    with open_wh(ctx, sample=True) as wh:
+        with err.status("building the synthetic sample corridor…"):
+            result = build_sample(wh, get_settings().data_dir / "generated")
+        err.print(
+            f"sample: {result.status}, {result.rows_inserted:,} rows "
+            f"({'already there' if result.status == 'already ingested' else 'new'}) "
+            f"in {wh.path}"
+        )
+        query = SummaryQuery(importer="JPN", exporter="IND", hs=["76"], years=(2015, 2024))
+        print_summary(corridor_summary(wh, query), fmt)
+    err.print(f"[dim]done in {time.perf_counter() - start:.1f} s[/]")
+
+
+@app.command()
+def status(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
+    """What the warehouse holds: datasets, rows, years, raw files, interrupted ingests."""
+    with open_wh(ctx, read_only=True) as wh:
+        info = wh.status()
+    rows = info.pop("datasets")
+    prov = {"warehouse": info["warehouse"], "synthetic": any(r["synthetic"] for r in rows)}
+    emit_rows(rows, fmt, title="warehouse contents", schema="corridor.status/1", provenance=prov)
+    if info["interrupted_ingests"] and fmt is Format.table:
+        stderr().print(
+            f"[yellow]{info['interrupted_ingests']} interrupted ingest(s): run the same "
+            "ingest command again to resume[/]"
+        )
+
+
+@app.command()
+def countries(
+    query: Annotated[str | None, typer.Argument(help="Name, ISO code or Comtrade code.")] = None,
+    group: Annotated[str | None, typer.Option(help="Only members of QUAD, G20, EU27, ...")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Comtrade area codes with ISO codes, names and kinds (reference data)."""
+    from corridor.reference.countries import countries as all_countries
+    from corridor.reference.countries import group_members, resolve_country
+
+    if query:
+        items = [resolve_country(query)]
+    else:
+        items = list(all_countries())
+    if group:
+        members = group_members(group)
+        items = [c for c in items if c.code in members]
+    rows = [
+        {
+            "code": c.code,
+            "iso3": c.iso3,
+            "iso2": c.iso2,
+            "name": c.name,
+            "kind": c.kind,
+            "valid_from": c.valid_from,
+            "valid_to": c.valid_to,
+        }
+        for c in items
+    ]
+    prov = {"sources": ["corridor reference data (pycountry + UN Comtrade area list)"]}
+    emit_rows(rows, fmt, title="Comtrade areas", schema="corridor.countries/1", provenance=prov)
+
+
+def _report(results: list[Any], warehouse: Path) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"ingest into {warehouse}")
+    for col in ("file", "status", "dataset", "read", "inserted", "replaced", "skipped", "s"):
+        table.add_column(col, justify="left" if col in {"file", "status", "dataset"} else "right")
+    for r in results:
+        table.add_row(
+            Path(r.origin).name if "/" in r.origin else r.origin,
+            r.status + (" (resumed)" if r.resumed else ""),
+            r.dataset,
+            f"{r.rows_read:,}",
+            f"{r.rows_inserted:,}",
+            f"{r.rows_replaced:,}",
+            f"{r.rows_skipped:,}",
+            f"{r.seconds:.1f}",
+        )
+    err = stderr()
+    err.print(table)
+    for r in results:
+        err.print(
+            f"[dim]provenance: {r.origin} · sha256 {r.sha256[:16]}… · "
+            f"retrieved {r.retrieved_at:%Y-%m-%d %H:%M:%S} UTC[/]"
+        )
+
+
+from corridor.cli import ingest as _ingest  # noqa: E402  (registers the ingest sub-commands)
+
+app.add_typer(_ingest.app, name="ingest")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

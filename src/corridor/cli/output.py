@@ -1,0 +1,147 @@
+"""Rendering results for people (Rich tables) and programs (JSON, CSV), and number formats."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from collections.abc import Sequence
+from enum import Enum
+from typing import Any
+
+__all__ = ["Format", "emit_rows", "fmt_pct", "fmt_usd", "fmt_weight", "stderr", "stdout"]
+
+
+class Format(str, Enum):
+    """Output formats every data command accepts."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+def stdout():  # noqa: ANN201 - rich.console.Console, imported lazily
+    """A Rich console on standard output."""
+    from rich.console import Console
+
+    return Console(soft_wrap=True)
+
+
+def stderr():  # noqa: ANN201
+    """A Rich console on standard error (progress, notes)."""
+    from rich.console import Console
+
+    return Console(stderr=True, soft_wrap=True)
+
+
+def fmt_usd(value: float | None) -> str:
+    """USD 337.2 M style."""
+    if value is None:
+        return "—"
+    for size, suffix in ((1e9, " bn"), (1e6, " M"), (1e3, " k")):
+        if abs(value) >= size:
+            return f"USD {value / size:,.1f}{suffix}"
+    return f"USD {value:,.0f}"
+
+
+def fmt_weight(kg: float | None) -> str:
+    """45.4 kt style (kg in, tonnes out)."""
+    if kg is None:
+        return "—"
+    tonnes = kg / 1000
+    if abs(tonnes) >= 1e6:
+        return f"{tonnes / 1e6:,.2f} Mt"
+    if abs(tonnes) >= 1e3:
+        return f"{tonnes / 1e3:,.1f} kt"
+    return f"{tonnes:,.1f} t"
+
+
+def fmt_pct(fraction: float | None, *, signed: bool = False) -> str:
+    """12.3 % style, from a fraction."""
+    if fraction is None:
+        return "—"
+    return f"{fraction * 100:+.1f} %" if signed else f"{fraction * 100:.1f} %"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def emit_rows(
+    rows: Sequence[dict[str, Any]],
+    fmt: Format,
+    *,
+    title: str,
+    schema: str,
+    provenance: dict[str, Any],
+    columns: dict[str, str] | None = None,
+    formatters: dict[str, Any] | None = None,
+) -> None:
+    """Print rows as a Rich table (with a provenance caption), JSON or CSV.
+
+    JSON is ``{"schema", "provenance", "rows"}``; CSV carries provenance columns
+    (``source``, ``dataset``, ``synthetic``) on every row, so a file never loses them.
+    """
+    columns = columns or {k: k for k in (rows[0] if rows else {})}
+    if fmt is Format.json:
+        payload = {"schema": schema, "provenance": provenance, "rows": list(rows)}
+        sys.stdout.write(json.dumps(payload, default=_plain, indent=2) + "\n")
+        return
+    if fmt is Format.csv:
+        buf = io.StringIO()
+        extra = {
+            "source": ";".join(provenance.get("sources", [])),
+            "dataset": ";".join(provenance.get("datasets", [])),
+            "synthetic": provenance.get("synthetic", False),
+        }
+        writer = csv.DictWriter(buf, fieldnames=[*columns, *extra], lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({**{k: _plain(row.get(k)) for k in columns}, **extra})
+        sys.stdout.write(buf.getvalue())
+        return
+    from rich.table import Table
+
+    formatters = formatters or {}
+    synthetic = provenance.get("synthetic")
+    table = Table(title=("[bold red]SYNTHETIC DATA[/] — " if synthetic else "") + title)
+    for label in columns.values():
+        table.add_column(label, justify="right" if label != columns.get("name") else "left")
+    for row in rows:
+        table.add_row(*(str(formatters.get(k, _plain)(row.get(k))) for k in columns))
+    console = stdout()
+    console.print(table)
+    for line in provenance_lines(provenance):
+        console.print(f"[dim]{line}[/]")
+
+
+def provenance_lines(p: dict[str, Any]) -> list[str]:
+    """Short human lines saying where numbers came from."""
+    lines = []
+    if p.get("synthetic"):
+        lines.append("synthetic: YES — generated sample data, not official statistics")
+    if p.get("sources") or p.get("datasets"):
+        lines.append(
+            f"source: {', '.join(p.get('sources', []))} · dataset: {', '.join(p.get('datasets', []))}"
+        )
+    if p.get("flow"):
+        basis = ", ".join(p.get("value_basis", [])) or "no values"
+        lines.append(f"flow: {p['flow']} · value basis: {basis}")
+    if p.get("units"):
+        lines.append("units: " + ", ".join(f"{k} {v}" for k, v in p["units"].items()))
+    if p.get("hs_scope"):
+        lines.append(
+            f"HS scope: {', '.join(p['hs_scope'])} summed at HS{p.get('hs_level')} "
+            f"(revisions {', '.join(p.get('hs_revisions', []))})"
+        )
+    if p.get("retrieved_at"):
+        times = [str(_plain(t)) for t in p["retrieved_at"]]
+        lines.append(f"retrieved: {times[0]}" + (f" … {times[-1]}" if len(times) > 1 else ""))
+    if p.get("warehouse"):
+        lines.append(f"warehouse: {p['warehouse']}")
+    return lines

@@ -1,0 +1,1 @@
+"""Services compose analytics and the store into answers every interface renders."""

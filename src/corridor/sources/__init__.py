@@ -1,0 +1,1 @@
+"""One module per source: request building / file plans and parsing into canonical rows."""

@@ -1,0 +1,1 @@
+"""The warehouse: DuckDB file, schema, idempotent ingest, journal and raw archive."""

@@ -1,0 +1,159 @@
+"""The warehouse: one DuckDB file holding the trade table, reference tables and the journal."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from corridor import __version__
+from corridor.errors import CorridorError, NotFound
+from corridor.store.schema import WAREHOUSE_DDL
+
+if TYPE_CHECKING:
+    import duckdb
+
+__all__ = ["Warehouse", "open_warehouse"]
+
+
+def _reference_fingerprint() -> str:
+    """A hash of the packaged reference data, so a warehouse reloads it after an upgrade."""
+    from importlib.resources import files
+
+    digest = hashlib.sha256(__version__.encode())
+    data = files("corridor.reference") / "data"
+    for name in sorted(p.name for p in data.iterdir()):
+        digest.update(name.encode())
+        digest.update((data / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+class Warehouse:
+    """A DuckDB warehouse file. Writers hold the only write connection; readers open read-only."""
+
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+        import duckdb
+
+        self.path = Path(path)
+        self.read_only = read_only
+        if read_only and not self.path.exists():
+            raise NotFound(
+                f"no warehouse at {self.path} — load data first (`corridor sample`, "
+                "`corridor ingest ...`) or pass --warehouse"
+            )
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.con: duckdb.DuckDBPyConnection = duckdb.connect(
+                str(self.path), read_only=read_only
+            )
+        except duckdb.Error as exc:
+            raise CorridorError(f"cannot open warehouse {self.path}: {exc}") from exc
+        if not read_only:
+            self._ensure_schema()
+
+    # -- lifecycle -----------------------------------------------------------------------
+    def close(self) -> None:
+        """Close the connection."""
+        self.con.close()
+
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Run a block in one transaction: commit on success, roll back on any error."""
+        self.con.begin()
+        try:
+            yield self.con
+        except BaseException:
+            self.con.rollback()
+            raise
+        else:
+            self.con.commit()
+
+    # -- schema and reference tables -----------------------------------------------------
+    def _ensure_schema(self) -> None:
+        for ddl in WAREHOUSE_DDL:
+            self.con.execute(ddl)
+        self.con.execute(
+            "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)"
+        )
+        fingerprint = _reference_fingerprint()
+        row = self.con.execute("SELECT value FROM meta WHERE key = 'reference'").fetchone()
+        if row is None or row[0] != fingerprint:
+            self._load_reference(fingerprint)
+
+    def _load_reference(self, fingerprint: str) -> None:
+        from corridor.reference.countries import countries_table, groups_table
+        from corridor.reference.hs import hs76_table
+
+        tables = {
+            "ref_country": countries_table(),
+            "ref_country_group": groups_table(),
+            "ref_hs": hs76_table(),
+        }
+        with self.transaction() as con:
+            for name, arrow in tables.items():
+                con.register("_ref_src", arrow)
+                con.execute(f"DELETE FROM {name}")
+                cols = ", ".join(arrow.column_names)
+                con.execute(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM _ref_src")
+                con.unregister("_ref_src")
+            con.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('reference', ?), ('corridor_version', ?)",
+                [fingerprint, __version__],
+            )
+
+    # -- queries -------------------------------------------------------------------------
+    def scalar(self, sql: str, params: list[Any] | None = None) -> Any:
+        """Return the first column of the first row of a query (or None)."""
+        row = self.con.execute(sql, params or []).fetchone()
+        return None if row is None else row[0]
+
+    def is_synthetic(self) -> bool:
+        """True when any row in the warehouse is synthetic."""
+        return bool(self.scalar("SELECT bool_or(synthetic) FROM trade"))
+
+    def status(self) -> dict[str, Any]:
+        """Counts per dataset, with provenance, for `corridor status`."""
+        rows = self.con.execute(
+            """
+            SELECT t.dataset, any_value(t.source), count(*), min(t.year), max(t.year),
+                   count(DISTINCT t.raw_ref), max(t.retrieved_at), bool_or(t.synthetic),
+                   any_value(d.value_unit_original), any_value(d.weight_unit_original)
+            FROM trade t LEFT JOIN datasets d USING (dataset)
+            GROUP BY t.dataset ORDER BY t.dataset
+            """
+        ).fetchall()
+        keys = (
+            "dataset",
+            "source",
+            "rows",
+            "first_year",
+            "last_year",
+            "raw_files",
+            "retrieved_at",
+            "synthetic",
+            "value_unit_original",
+            "weight_unit_original",
+        )
+        return {
+            "warehouse": str(self.path),
+            "datasets": [dict(zip(keys, r, strict=True)) for r in rows],
+            "interrupted_ingests": self.scalar(
+                "SELECT count(*) FROM ingest_journal j WHERE status = 'started' AND NOT EXISTS "
+                "(SELECT 1 FROM ingest_journal d WHERE d.sha256 = j.sha256 AND d.run_id > j.run_id)"
+            ),
+        }
+
+
+def open_warehouse(path: Path | None = None, *, read_only: bool = False) -> Warehouse:
+    """Open the configured warehouse (``--warehouse`` / ``CORRIDOR_WAREHOUSE`` / default)."""
+    from corridor.settings import get_settings
+
+    return Warehouse(path or get_settings().warehouse_path, read_only=read_only)
