@@ -29,7 +29,9 @@ class Settings(BaseSettings):
         default=None, description="DuckDB warehouse file; default <data_dir>/corridor.duckdb."
     )
     engine: str = Field(default="duckdb", description="Analytics engine: duckdb or spark.")
-    comtrade_key: SecretStr | None = Field(default=None, description="UN Comtrade subscription key.")
+    comtrade_key: SecretStr | None = Field(
+        default=None, description="UN Comtrade subscription key."
+    )
     comtrade_url: str = Field(
         default="https://comtradeapi.un.org", description="UN Comtrade API base URL."
     )

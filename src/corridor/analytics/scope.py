@@ -13,17 +13,20 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
-__all__ = ["AGGREGATE_PARTNERS", "Scope", "classic_totals", "market_flows"]
+__all__ = ["Scope", "aggregate_partners", "classic_totals", "market_flows"]
 
 Measure = Literal["value", "weight"]
 MEASURE_COLUMNS: dict[str, str] = {"value": "value_usd", "weight": "net_weight_kg"}
 
-# Partner codes that are not countries: World, areas n.e.s., bunkers, free zones, special
-# categories and regional n.e.s. buckets. Excluded from rankings, reported separately.
-AGGREGATE_PARTNERS: frozenset[int] = frozenset(
-    {0, 129, 221, 290, 471, 472, 473, 492, 527, 536, 568, 577, 636, 637, 697, 837, 838, 839,
-     879, 899}
-)  # fmt: skip
+
+def aggregate_partners() -> list[int]:
+    """Partner codes that are not countries (World, areas n.e.s., bunkers, free zones...).
+
+    Excluded from rankings and reported separately; taken from the reference data.
+    """
+    from corridor.reference.countries import countries
+
+    return sorted(c.code for c in countries() if c.is_aggregate)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import ibis
 
-from corridor.analytics.scope import AGGREGATE_PARTNERS, Measure
+from corridor.analytics.scope import Measure, aggregate_partners
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -30,12 +30,13 @@ def supplier_table(flows: ir.Table, measure: Measure = "value") -> ir.Table:
     )
     m = by[measure]
     total = m.sum().over(group_by=by.year)
-    is_country = ~by.supplier.isin(list(AGGREGATE_PARTNERS))
+    is_country = ~by.supplier.isin(aggregate_partners())
     ranked = by.mutate(
         market_total=total,
         share=m / total.nullif(0),
         is_country=is_country,
     )
+    m = ranked[measure]
     country_window = ibis.window(group_by=[ranked.year, ranked.is_country], order_by=ibis.desc(m))
     rank = (ibis.rank().over(country_window) + 1).cast("int32")
     return ranked.mutate(

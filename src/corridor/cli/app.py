@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
-
 import typer
 from typer.core import TyperGroup
 
@@ -51,12 +50,28 @@ class CorridorGroup(TyperGroup):
         except KeyboardInterrupt:
             typer.echo("interrupted — run the same command again to resume", err=True)
             raise typer.Exit(130) from None
+        except Exception as exc:
+            if isinstance(exc, typer.Exit | typer.Abort) or type(exc).__module__.startswith(
+                "typer"
+            ):
+                raise
+            state = ctx.find_object(State)
+            if state and state.debug:
+                raise
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            typer.echo(
+                f"internal error: {type(exc).__name__}: {first} — please report it; "
+                "--debug shows the traceback",
+                err=True,
+            )
+            raise typer.Exit(70) from None
 
 
 app = typer.Typer(
     cls=CorridorGroup,
     no_args_is_help=True,
     add_completion=False,
+    pretty_exceptions_enable=False,
     rich_markup_mode="rich",
     help="Evidence about one trade corridor from UN Comtrade and CEPII BACI data.",
 )
@@ -93,7 +108,7 @@ def state(ctx: typer.Context) -> State:
     return ctx.find_object(State) or State()
 
 
-def open_wh(ctx: typer.Context, *, sample: bool = False, read_only: bool = False):  # noqa: ANN201
+def open_wh(ctx: typer.Context, *, sample: bool = False, read_only: bool = False):
     """Open the warehouse chosen by --warehouse, or the default (sample: the demo's own)."""
     from corridor.settings import get_settings
     from corridor.store.warehouse import Warehouse
@@ -268,10 +283,7 @@ def countries(
     from corridor.reference.countries import countries as all_countries
     from corridor.reference.countries import group_members, resolve_country
 
-    if query:
-        items = [resolve_country(query)]
-    else:
-        items = list(all_countries())
+    items = [resolve_country(query)] if query else list(all_countries())
     if group:
         members = group_members(group)
         items = [c for c in items if c.code in members]

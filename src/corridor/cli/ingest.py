@@ -16,7 +16,7 @@ app = typer.Typer(no_args_is_help=True, help="Load trade files into the warehous
 Files = Annotated[list[Path], typer.Argument(help="Files to ingest.", show_default=False)]
 
 
-def _run(ctx: typer.Context, files: list[Path], kind: str, **kwargs) -> None:  # noqa: ANN003
+def _run(ctx: typer.Context, files: list[Path], kind: str, **kwargs) -> None:
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
     from corridor.cli.app import _report, open_wh
@@ -66,7 +66,9 @@ def baci(
     rev, _, version = parse_baci_name(files[0])
     if product_codes is None:
         digits = {"H0": "92", "H1": "96", "H2": "02", "H3": "07", "H4": "12", "H5": "17"}
-        product_codes = _sibling(files[0], f"product_codes_HS{digits.get(rev, '22')}_V{version}*.csv")
+        product_codes = _sibling(
+            files[0], f"product_codes_HS{digits.get(rev, '22')}_V{version}*.csv"
+        )
     if product_codes is not None:
         if not product_codes.exists():
             raise InputFileError(f"{product_codes}: no such file")

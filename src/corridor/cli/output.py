@@ -7,13 +7,13 @@ import io
 import json
 import sys
 from collections.abc import Sequence
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import Any
 
 __all__ = ["Format", "emit_rows", "fmt_pct", "fmt_usd", "fmt_weight", "stderr", "stdout"]
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     """Output formats every data command accepts."""
 
     table = "table"
@@ -21,18 +21,18 @@ class Format(str, Enum):
     csv = "csv"
 
 
-def stdout():  # noqa: ANN201 - rich.console.Console, imported lazily
+def stdout():
     """A Rich console on standard output."""
     from rich.console import Console
 
-    return Console(soft_wrap=True)
+    return Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 
 
-def stderr():  # noqa: ANN201
+def stderr():
     """A Rich console on standard error (progress, notes)."""
     from rich.console import Console
 
-    return Console(stderr=True, soft_wrap=True)
+    return Console(stderr=True, soft_wrap=True, width=None if sys.stderr.isatty() else 160)
 
 
 def fmt_usd(value: float | None) -> str:
@@ -126,9 +126,8 @@ def provenance_lines(p: dict[str, Any]) -> list[str]:
     if p.get("synthetic"):
         lines.append("synthetic: YES — generated sample data, not official statistics")
     if p.get("sources") or p.get("datasets"):
-        lines.append(
-            f"source: {', '.join(p.get('sources', []))} · dataset: {', '.join(p.get('datasets', []))}"
-        )
+        sources, datasets = ", ".join(p.get("sources", [])), ", ".join(p.get("datasets", []))
+        lines.append(f"source: {sources} · dataset: {datasets}")
     if p.get("flow"):
         basis = ", ".join(p.get("value_basis", [])) or "no values"
         lines.append(f"flow: {p['flow']} · value basis: {basis}")

@@ -180,7 +180,7 @@ def corridor_summary(wh: Warehouse, query: SummaryQuery) -> CorridorSummary:
     )
 
 
-def _provenance(flows, wh: Warehouse, scope) -> Provenance:  # noqa: ANN001
+def _provenance(flows, wh: Warehouse, scope) -> Provenance:
     meta = (
         flows.aggregate(
             datasets=flows.dataset.collect(distinct=True),

@@ -18,7 +18,15 @@ from corridor.store.ingest import DatasetInfo, LoadPlan, RawFile, Validation
 __all__ = ["BACI_REVISIONS", "baci_plan", "parse_baci_name", "read_header"]
 
 # BACI's two-digit HS edition → Comtrade classification code.
-BACI_REVISIONS = {"92": "H0", "96": "H1", "02": "H2", "07": "H3", "12": "H4", "17": "H5", "22": "H6"}
+BACI_REVISIONS = {
+    "92": "H0",
+    "96": "H1",
+    "02": "H2",
+    "07": "H3",
+    "12": "H4",
+    "17": "H5",
+    "22": "H6",
+}
 _NAME = re.compile(r"BACI_HS(\d{2})_Y(\d{4})_V(\d{6}[a-z]?)", re.IGNORECASE)
 _COLUMNS = ("t", "i", "j", "k", "v", "q")
 LICENCE = "Etalab Open Licence 2.0; cite CEPII BACI (Gaulier & Zignago 2010) and the version"

@@ -28,7 +28,9 @@ def _first_lines(path: Path, n: int = 2) -> list[str]:
         raise InputFileError(
             f"{path}: line 1: UTF-16 text; save the export as CSV (UTF-8 or latin-1)"
         )
-    return [line.decode("latin-1").rstrip("\r\n").lstrip("\ufeff\u00ef\u00bb\u00bf") for line in raw]
+    return [
+        line.decode("latin-1").rstrip("\r\n").lstrip("\ufeff\u00ef\u00bb\u00bf") for line in raw
+    ]
 
 
 def _split(line: str) -> list[str]:

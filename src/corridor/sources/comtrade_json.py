@@ -38,7 +38,7 @@ class Envelope:
     fields: dict[str, str]  # canonical field name -> spelling used in this file
 
 
-def _open(path: Path):  # noqa: ANN202 - binary file object
+def _open(path: Path):
     with path.open("rb") as fh:
         magic = fh.read(2)
     return gzip.open(path, "rb") if magic == b"\x1f\x8b" else path.open("rb")
@@ -99,9 +99,10 @@ def comtrade_json_plan(raw: RawFile) -> LoadPlan:
         missing = [f for f in REQUIRED if f not in env.fields]
         if missing:
             raise ParseError(f"{raw.path}: records lack required fields: {', '.join(missing)}")
-    struct = ", ".join(
-        f'"{spelling}" {RECORD_FIELDS[name]}' for name, spelling in env.fields.items()
-    ) or '"refYear" SMALLINT'
+    struct = (
+        ", ".join(f'"{spelling}" {RECORD_FIELDS[name]}' for name, spelling in env.fields.items())
+        or '"refYear" SMALLINT'
+    )
     rename = ", ".join(f'"{spelling}" AS "{name}"' for name, spelling in env.fields.items())
     relation = f"""(SELECT {rename or "NULL AS none"}
         FROM (SELECT unnest(data, recursive := true)

@@ -1,4 +1,4 @@
-"""Any tidy CSV or Parquet file, given a column mapping and declared units.
+r"""Any tidy CSV or Parquet file, given a column mapping and declared units.
 
 Example — the HS 7601 net-weight panel (weights only, so values stay NULL, never 0)::
 

@@ -159,9 +159,7 @@ def _generic_validations(level_ok: str) -> list[Validation]:
             "year",
             f"year {{value}} outside {YEAR_MIN}–{YEAR_MAX}",
         ),
-        Validation(
-            "value_usd < 0", "value_usd", "negative value {value} (values must be ≥ 0)"
-        ),
+        Validation("value_usd < 0", "value_usd", "negative value {value} (values must be ≥ 0)"),
         Validation(
             "net_weight_kg < 0 OR qty < 0",
             "coalesce(net_weight_kg, qty)",
@@ -266,7 +264,9 @@ def _replace_other_files(con: duckdb.DuckDBPyConnection, raw: RawFile) -> int:
 
 
 _LINE = re.compile(r"CSV Error on Line: (\d+)")
-_CONVERT = re.compile(r'converting column "([^"]+)"\. Could not convert string "([^"]*)" to \'(\w+)')
+_CONVERT = re.compile(
+    r'converting column "([^"]+)"\. Could not convert string "([^"]*)" to \'(\w+)'
+)
 _COLUMNS = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
 
 
@@ -276,8 +276,12 @@ def _explain_duckdb_error(raw: RawFile, exc: Exception) -> InputFileError:
     line = _LINE.search(text)
     where = f"line {line.group(1)}: " if line else ""
     if m := _CONVERT.search(text):
-        what = "a number" if m.group(3) in {"DOUBLE", "BIGINT", "INTEGER", "SMALLINT"} else m.group(3)
-        return ParseError(f"{raw.path}: {where}cannot read '{m.group(2)}' in column {m.group(1)} as {what}")
+        what = (
+            "a number" if m.group(3) in {"DOUBLE", "BIGINT", "INTEGER", "SMALLINT"} else m.group(3)
+        )
+        return ParseError(
+            f"{raw.path}: {where}cannot read '{m.group(2)}' in column {m.group(1)} as {what}"
+        )
     if m := _COLUMNS.search(text):
         return ParseError(
             f"{raw.path}: {where}{m.group(2)} fields, expected {m.group(1)} "
@@ -355,7 +359,8 @@ def ingest(
     plan = plan_for(raw)
     run_id = _journal_started(con, raw, plan.dataset.dataset)
     columns = ", ".join(TRADE_COLUMNS)
-    params = {"raw_ref": raw.sha256, "ts": raw.retrieved_at, **plan.params}
+    given = {"raw_ref": raw.sha256, "ts": raw.retrieved_at, **plan.params}
+    params = {k: v for k, v in given.items() if f"${k}" in plan.select_sql}
     try:
         with wh.transaction():
             if plan.before:

@@ -80,9 +80,7 @@ class Warehouse:
     def _ensure_schema(self) -> None:
         for ddl in WAREHOUSE_DDL:
             self.con.execute(ddl)
-        self.con.execute(
-            "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)"
-        )
+        self.con.execute("CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
         fingerprint = _reference_fingerprint()
         row = self.con.execute("SELECT value FROM meta WHERE key = 'reference'").fetchone()
         if row is None or row[0] != fingerprint:

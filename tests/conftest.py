@@ -1,0 +1,82 @@
+"""Shared pytest fixtures."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """Path to the shared reference data (``../shared/data`` or ``$CORRIDOR_SHARED_DATA``)."""
+    override = os.environ.get("CORRIDOR_SHARED_DATA")
+    path = (
+        Path(override)
+        if override
+        else Path(__file__).resolve().parents[1].parent / "shared" / "data"
+    )
+    if not path.is_dir():
+        pytest.skip(f"shared data directory not found at {path} (set CORRIDOR_SHARED_DATA)")
+    return path
+
+
+# -- no real network: any connection outside loopback fails the test ----------------------
+_real_connect = __import__("socket").socket.connect
+
+
+def _guarded_connect(self, address):
+    import socket
+
+    if self.family in (socket.AF_INET, socket.AF_INET6):
+        host = address[0]
+        if not (host.startswith("127.") or host in {"::1", "localhost"}):
+            raise RuntimeError(f"test tried to reach the network: {address!r}")
+    return _real_connect(self, address)
+
+
+__import__("socket").socket.connect = _guarded_connect
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own data dir; no test sees the user's warehouse or key."""
+    from corridor.settings import get_settings
+
+    data = tmp_path / "corridor-data"
+    monkeypatch.setenv("CORRIDOR_DATA_DIR", str(data))
+    monkeypatch.setenv("CORRIDOR_CACHE_DIR", str(tmp_path / "corridor-cache"))
+    for name in ("CORRIDOR_WAREHOUSE", "CORRIDOR_COMTRADE_KEY", "CORRIDOR_COMTRADE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    get_settings.cache_clear()
+    yield data
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def fixtures(shared_data: Path) -> Path:
+    """The recorded responses and exports under shared/data/fixtures."""
+    return shared_data / "fixtures"
+
+
+@pytest.fixture
+def warehouse_path(tmp_path: Path) -> Path:
+    """A fresh warehouse file path."""
+    return tmp_path / "w.duckdb"
+
+
+@pytest.fixture
+def cli(warehouse_path: Path):
+    """Run the corridor CLI in-process against the test warehouse."""
+    from typer.testing import CliRunner
+
+    from corridor.cli.app import app
+
+    runner = CliRunner()
+
+    def run(*args: str, warehouse: Path | None = warehouse_path):
+        prefix = ["--warehouse", str(warehouse)] if warehouse else []
+        return runner.invoke(app, [*prefix, *map(str, args)])
+
+    return run
