@@ -2,21 +2,62 @@
 
 Every indicator starts here, so double counting is ruled out in one place: rows are
 classic totals (partner2 = World, customs C00, transport 0, or not broken down at all),
-World (0) is kept apart from partner rows, and one HS level is summed, never several.
+annual (``freq = 'A'``), World (0) is kept apart from partner rows, re-exports and re-imports
+(flows RX/RM) are left out, and one HS level is summed, never several.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
-__all__ = ["Scope", "aggregate_partners", "classic_totals", "market_flows"]
+__all__ = [
+    "MEASURE_COLUMNS",
+    "WORLD",
+    "Measure",
+    "Scope",
+    "Side",
+    "aggregate_partners",
+    "bilateral",
+    "classic_totals",
+    "hs_match",
+    "market_flows",
+]
 
 Measure = Literal["value", "weight"]
+Side = Literal["importer", "exporter"]
 MEASURE_COLUMNS: dict[str, str] = {"value": "value_usd", "weight": "net_weight_kg"}
+WORLD = 0
+
+#: Columns every flows table carries (see :func:`bilateral`).
+FLOW_COLUMNS = (
+    "year",
+    "importer",
+    "supplier",
+    "hs_code",
+    "hs_rev",
+    "dataset",
+    "source",
+    "value_basis",
+    "synthetic",
+    "retrieved_at",
+    "raw_ref",
+    "raw_row",
+    "value",
+    "weight",
+)
+
+
+@lru_cache(maxsize=1)
+def _aggregates() -> tuple[int, ...]:
+    from corridor.reference.countries import countries
+
+    return tuple(sorted(c.code for c in countries() if c.is_aggregate))
 
 
 def aggregate_partners() -> list[int]:
@@ -24,9 +65,7 @@ def aggregate_partners() -> list[int]:
 
     Excluded from rankings and reported separately; taken from the reference data.
     """
-    from corridor.reference.countries import countries
-
-    return sorted(c.code for c in countries() if c.is_aggregate)
+    return list(_aggregates())
 
 
 @dataclass(frozen=True)
@@ -35,26 +74,30 @@ class Scope:
 
     ``side='importer'`` reads the importer's own report (flow M, CIF for most reporters);
     ``side='exporter'`` reads partners' reports of exports to the importer (flow X, FOB),
-    which is also how BACI's reconciled flows are stored.
+    which is also how BACI's reconciled flows are stored. ``level`` fixes the HS level
+    summed (2, 4 or 6); by default the finest level present in the scope is used.
     """
 
     importer: int
     hs: tuple[str, ...] = ("76",)
     years: tuple[int, int] | None = None
     dataset: str | None = None
-    side: Literal["importer", "exporter"] = "importer"
+    side: Side = "importer"
+    level: int | None = None
 
 
 def classic_totals(t: ir.Table) -> ir.Table:
-    """Keep rows that are totals over partner2, customs procedure and transport mode."""
+    """Keep annual rows that are totals over partner2, customs procedure and transport mode."""
     return t.filter(
+        t.freq == "A",
         t.partner2.isnull() | (t.partner2 == 0),
         t.customs_code.isnull() | (t.customs_code == "C00"),
         t.mot_code.isnull() | (t.mot_code == 0),
     )
 
 
-def _hs_match(t: ir.Table, hs: tuple[str, ...]) -> ir.BooleanValue:
+def hs_match(t: ir.Table, hs: Sequence[str]) -> ir.BooleanValue:
+    """True where ``hs_code`` starts with one of the codes in ``hs``."""
     cond = None
     for code in hs:
         c = t.hs_code.startswith(code)
@@ -62,35 +105,70 @@ def _hs_match(t: ir.Table, hs: tuple[str, ...]) -> ir.BooleanValue:
     return cond
 
 
-def market_flows(t: ir.Table, scope: Scope) -> ir.Table:
-    """Flows into the importer in scope: columns year, supplier, hs_code, value, weight.
+def bilateral(
+    t: ir.Table,
+    *,
+    hs: Sequence[str] | None = None,
+    years: tuple[int, int] | None = None,
+    dataset: str | None = None,
+    side: Side = "importer",
+    level: int | None = None,
+    importer: int | None = None,
+) -> ir.Table:
+    """Flows between countries as seen from one reporting side, one HS level.
 
-    One HS level is used: the finest available for the scope (so 76 and 7601 and 760110
-    rows from the same response are never added together).
+    Returns the columns of ``FLOW_COLUMNS``: ``importer`` and ``supplier`` (the exporter) are
+    Comtrade area codes, ``value`` is USD (CIF on the importer side, FOB on the exporter
+    side and for BACI), ``weight`` is kg; NULL means not reported. Partner World (0) rows are
+    kept (``supplier == 0`` on the importer side, ``importer == 0`` on the exporter side) so
+    callers can report them, but every ranking excludes them.
+
+    Args:
+        t: The canonical ``trade`` table.
+        hs: HS code prefixes in scope (``None``: every code).
+        years: Inclusive (first, last) year range.
+        dataset: Only this dataset.
+        side: ``importer`` (flow M as reported by the importer) or ``exporter`` (flow X as
+            reported by the exporter, or BACI).
+        level: HS level to sum (2, 4, 6); default the finest level present after filtering.
+        importer: Only flows into this importer.
     """
     t = classic_totals(t)
-    if scope.dataset:
-        t = t.filter(t.dataset == scope.dataset)
-    if scope.side == "importer":
-        t = t.filter(t.reporter == scope.importer, t.flow == "M")
-        t = t.mutate(supplier=t.partner)
+    if dataset:
+        t = t.filter(t.dataset == dataset)
+    if side == "importer":
+        t = t.filter(t.flow == "M").mutate(importer=t.reporter, supplier=t.partner)
     else:
-        t = t.filter(t.partner == scope.importer, t.flow == "X")
-        t = t.mutate(supplier=t.reporter)
-    t = t.filter(_hs_match(t, scope.hs), t.hs_level >= max(len(h) for h in scope.hs))
-    if scope.years:
-        t = t.filter(t.year.between(*scope.years))
-    finest = t.hs_level.max().over()
-    t = t.filter(t.hs_level == finest)
+        t = t.filter(t.flow == "X").mutate(importer=t.partner, supplier=t.reporter)
+    if importer is not None:
+        t = t.filter(t.importer == importer)
+    if hs:
+        t = t.filter(hs_match(t, hs), t.hs_level >= max(len(h) for h in hs))
+    if years:
+        t = t.filter(t.year.between(*years))
+    if level is not None:
+        t = t.filter(t.hs_level == level)
+    else:
+        t = t.filter(t.hs_level == t.hs_level.max().over())
     return t.select(
-        "year",
-        "supplier",
-        "hs_code",
-        "hs_rev",
-        "dataset",
-        "value_basis",
-        "synthetic",
-        "retrieved_at",
+        *FLOW_COLUMNS[:-2],
         value=t.value_usd,
         weight=t.net_weight_kg,
+    )
+
+
+def market_flows(t: ir.Table, scope: Scope) -> ir.Table:
+    """Flows into the importer in scope (see :func:`bilateral` for the columns).
+
+    One HS level is used: the finest available for the scope (so 76 and 7601 and 760110
+    rows from the same response are never added together), unless ``scope.level`` is set.
+    """
+    return bilateral(
+        t,
+        hs=scope.hs,
+        years=scope.years,
+        dataset=scope.dataset,
+        side=scope.side,
+        level=scope.level,
+        importer=scope.importer,
     )

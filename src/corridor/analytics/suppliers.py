@@ -1,44 +1,150 @@
-"""Suppliers of a market: value and weight by partner and year, share and rank."""
+"""Suppliers of a market: value and weight by partner, share, rank, rank change, position."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import ibis
 
-from corridor.analytics.scope import Measure, aggregate_partners
+from corridor.analytics.scope import WORLD, Measure, aggregate_partners
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
-__all__ = ["supplier_table"]
+__all__ = [
+    "RANK_DECIMALS",
+    "order_key",
+    "position",
+    "rank_change",
+    "supplier_counts",
+    "supplier_table",
+]
+
+#: Measures are rounded to this many decimals before ordering, so float sums that differ in
+#: the last bits between engines (DuckDB, Spark) cannot reorder near-ties.
+RANK_DECIMALS = 2
 
 
-def supplier_table(flows: ir.Table, measure: Measure = "value") -> ir.Table:
-    """Per (year, supplier): value, weight, share of the market total, rank.
+def order_key(x: ir.NumericValue) -> ir.NumericValue:
+    """The rounded measure used for every ordering (ranks, top-N, cumulative shares)."""
+    return x.round(RANK_DECIMALS)
 
-    The market total is the sum over every partner row except World (0), areas n.e.s.
-    included (they are imports too). Rank (1 = largest, ties share the lower rank) is among
-    countries only: aggregates get a NULL rank. ``share`` is of the chosen ``measure``.
-    Rows whose measure is NULL (e.g. weight-only data asked for value) get NULL share.
+
+def supplier_table(
+    flows: ir.Table, measure: Measure = "value", by: Sequence[str] = ("year",)
+) -> ir.Table:
+    """Per market (``by``) and supplier: value, weight, share of the market total, rank.
+
+    * ``market_total`` — sum of the measure over every partner except World (0); areas
+      n.e.s. are included (they are imports too).
+    * ``share`` — supplier's measure / ``market_total`` (fraction 0-1; NULL if the total is
+      0 or the supplier's measure is missing).
+    * ``rank`` — 1 = largest; ties share the lower rank (1, 1, 3); among countries only:
+      aggregates (n.e.s., bunkers, ...) and missing measures get NULL.
+    * ``is_country`` — False for aggregates; ``rows`` — source rows summed.
+
+    Args:
+        flows: A flows table from :func:`corridor.analytics.scope.bilateral`.
+        measure: ``value`` (USD) or ``weight`` (kg) — what shares and ranks use.
+        by: Columns that identify one market, e.g. ``("year",)`` or ``("importer", "year")``.
     """
-    flows = flows.filter(flows.supplier != 0)
-    by = flows.group_by(["year", "supplier"]).aggregate(
+    by = list(by)
+    flows = flows.filter(flows.supplier != WORLD)
+    agg = flows.group_by([*by, "supplier"]).aggregate(
         value=flows.value.sum(),
         weight=flows.weight.sum(),
         rows=flows.count(),
     )
-    m = by[measure]
-    total = m.sum().over(group_by=by.year)
-    is_country = ~by.supplier.isin(aggregate_partners())
-    ranked = by.mutate(
+    m = agg[measure]
+    total = m.sum().over(group_by=[agg[k] for k in by])
+    ranked = agg.mutate(
         market_total=total,
         share=m / total.nullif(0),
-        is_country=is_country,
+        is_country=~agg.supplier.isin(aggregate_partners()),
     )
     m = ranked[measure]
-    country_window = ibis.window(group_by=[ranked.year, ranked.is_country], order_by=ibis.desc(m))
-    rank = (ibis.rank().over(country_window) + 1).cast("int32")
-    return ranked.mutate(
-        rank=ibis.ifelse(ranked.is_country & m.notnull(), rank, ibis.null("int32"))
+    win = ibis.window(
+        group_by=[*(ranked[k] for k in by), ranked.is_country, m.isnull()],
+        order_by=ibis.desc(order_key(m)),
+    )
+    rank = (ibis.rank().over(win) + 1).cast("int32")
+    return ranked.mutate(rank=ibis.ifelse(ranked.is_country & m.notnull(), rank, ibis.null("int32")))
+
+
+def supplier_counts(suppliers: ir.Table, by: Sequence[str] = ("year",)) -> ir.Table:
+    """Per market: ``n_suppliers`` (countries with a positive measure), aggregates' share.
+
+    ``aggregate_share`` is the part of the market total reported against n.e.s. and other
+    non-country partners — reported, never ranked.
+    """
+    s = suppliers
+    return s.group_by(list(by)).aggregate(
+        n_suppliers=(s.is_country & (s.share > 0)).sum().cast("int64"),
+        aggregate_share=s.share.sum(where=~s.is_country).fill_null(0),
+        market_total=s.market_total.max(),
+    )
+
+
+def rank_change(suppliers: ir.Table, by: Sequence[str] = ("year",)) -> ir.Table:
+    """Add the previous year's rank and share: ``prev_rank``, ``rank_change``, ``share_change``.
+
+    ``rank_change = prev_rank - rank`` (positive = moved up). The previous year is exactly
+    ``year - 1``; a supplier absent that year gets NULLs. ``by`` must contain ``year``.
+    """
+    keys = [k for k in by if k != "year"]
+    cur = suppliers
+    prev = suppliers.select(
+        *keys,
+        "supplier",
+        next_year=(suppliers.year + 1).cast(suppliers.year.type()),
+        prev_rank=suppliers.rank,
+        prev_share=suppliers.share,
+    )
+    j = cur.left_join(
+        prev,
+        [*(cur[k] == prev[k] for k in keys), cur.supplier == prev.supplier, cur.year == prev.next_year],
+    )
+    j = j.select(*cur.columns, "prev_rank", "prev_share")
+    return j.mutate(
+        rank_change=(j.prev_rank - j.rank).cast("int32"),
+        share_change=j.share - j.prev_share,
+    )
+
+
+def position(
+    suppliers: ir.Table, exporter: int, measure: Measure = "value", by: Sequence[str] = ("year",)
+) -> ir.Table:
+    """One exporter's position in each market: rank, share and the gap to the next rank.
+
+    Columns: ``by`` keys, ``rank``, ``share``, ``amount`` (the exporter's measure),
+    ``next_above`` (measure of the smallest supplier larger than the exporter),
+    ``gap_to_next_rank = next_above - amount`` (what it takes to move up one place; NULL at
+    rank 1), ``next_below`` and ``lead_over_next`` (margin over the next smaller supplier),
+    ``n_suppliers``. Markets where the exporter is absent keep a row with NULLs.
+    """
+    by = list(by)
+    s = suppliers
+    countries = s.filter(s.is_country, s[measure].notnull())
+    markets = s.group_by(by).aggregate(
+        n_suppliers=(s.is_country & (s.share > 0)).sum().cast("int64"),
+        market_total=s.market_total.max(),
+    )
+    mine = countries.filter(countries.supplier == exporter).select(
+        *by, rank=countries.rank, share=countries.share, amount=countries[measure]
+    )
+    c = countries.select(*by, other=countries[measure])
+    pair = mine.join(c, [mine[k] == c[k] for k in by])
+    mk, ok = order_key(pair.amount), order_key(pair.other)
+    near = pair.group_by(by).aggregate(
+        next_above=pair.other.min(where=ok > mk),
+        next_below=pair.other.max(where=ok < mk),
+    )
+    j = markets.left_join(mine, [markets[k] == mine[k] for k in by])
+    j = j.select(*by, "n_suppliers", "market_total", "rank", "share", "amount")
+    j = j.left_join(near, [j[k] == near[k] for k in by])
+    j = j.select(*by, "n_suppliers", "market_total", "rank", "share", "amount", "next_above", "next_below")
+    return j.mutate(
+        gap_to_next_rank=j.next_above - j.amount,
+        lead_over_next=j.amount - j.next_below,
     )

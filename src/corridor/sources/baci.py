@@ -119,7 +119,15 @@ def baci_plan(raw: RawFile, *, product_codes: set[str] | None = None) -> LoadPla
         value_basis="FOB",
         licence=LICENCE,
     )
-    return LoadPlan(select, info, validations, row_label="line", row_offset=1)
+    return LoadPlan(
+        select,
+        info,
+        validations,
+        row_label="line",
+        row_offset=1,
+        value_scale=1000.0,
+        weight_scale=1000.0,
+    )
 
 
 def _rev_digits(rev: str) -> str:

@@ -208,5 +208,11 @@ def table_plan(raw: RawFile, spec: TableSpec) -> LoadPlan:
         synthetic=spec.synthetic,
     )
     offset = 0 if suffix == ".parquet" else 1
-    return LoadPlan(select, info, row_label="row" if offset == 0 else "line",
-                    row_offset=offset)  # fmt: skip
+    return LoadPlan(
+        select,
+        info,
+        row_label="row" if offset == 0 else "line",
+        row_offset=offset,
+        value_scale=VALUE_UNITS[spec.value_unit],
+        weight_scale=WEIGHT_UNITS[spec.weight_unit],
+    )

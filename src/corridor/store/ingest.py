@@ -98,6 +98,8 @@ class LoadPlan:
     row_offset: int = 0  # added to raw_row in messages (e.g. 1 for a header line)
     params: dict[str, object] = field(default_factory=dict)
     before: Callable[[duckdb.DuckDBPyConnection], None] | None = None  # e.g. register Arrow
+    value_scale: float = 1.0  # file units per USD-unit: errors quote the file's own number
+    weight_scale: float = 1.0
     allow_empty: bool = False  # an honest "no data" (e.g. an API response with count 0)
     expected_rows: int | None = None  # what the file says it holds (an envelope's count)
 
@@ -152,18 +154,22 @@ def raw_file(
 
 
 # -- generic checks every source gets ----------------------------------------------------
-def _generic_validations(level_ok: str) -> list[Validation]:
+def _generic_validations(plan: LoadPlan) -> list[Validation]:
     return [
         Validation(
             f"year NOT BETWEEN {YEAR_MIN} AND {YEAR_MAX}",
             "year",
             f"year {{value}} outside {YEAR_MIN}–{YEAR_MAX}",
         ),
-        Validation("value_usd < 0", "value_usd", "negative value {value} (values must be ≥ 0)"),
+        Validation(
+            "value_usd < 0",
+            f"value_usd / {plan.value_scale}",
+            "negative value {value:g} (values must be ≥ 0)",
+        ),
         Validation(
             "net_weight_kg < 0 OR qty < 0",
-            "coalesce(net_weight_kg, qty)",
-            "negative weight/quantity {value} (must be ≥ 0)",
+            f"coalesce(net_weight_kg / {plan.weight_scale}, qty)",
+            "negative weight/quantity {value:g} (must be ≥ 0)",
         ),
         Validation(
             "reporter NOT IN (SELECT code FROM ref_country)",
@@ -181,7 +187,7 @@ def _generic_validations(level_ok: str) -> list[Validation]:
             "unknown second-partner code {value}",
         ),
         Validation(
-            f"NOT ({level_ok})",
+            f"NOT ({HS_CODE_OK})",
             "hs_code",
             "invalid HS code '{value}' (2, 4 or 6 digits in chapters 01–97 except 77, or TOTAL)",
         ),
@@ -226,7 +232,7 @@ def _run_validations(
 def _check_duplicates(con: duckdb.DuckDBPyConnection, raw: RawFile, plan: LoadPlan) -> None:
     keys = ", ".join(KEY_COLUMNS)
     row = con.execute(
-        f"""SELECT min(raw_row), max(raw_row), count(*) OVER (), any_value(hs_code),
+        f"""SELECT min(raw_row), list_sort(list(raw_row))[2], count(*) OVER (), any_value(hs_code),
                    any_value(reporter), any_value(partner), any_value(period)
             FROM trade WHERE raw_ref = $ref
             GROUP BY {keys} HAVING count(*) > 1
@@ -381,7 +387,7 @@ def ingest(
                     f"{raw.path}: says it holds {plan.expected_rows:,} records but "
                     f"{inserted:,} were read (truncated?)"
                 )
-            _run_validations(con, raw, plan, plan.validations + _generic_validations(HS_CODE_OK))
+            _run_validations(con, raw, plan, plan.validations + _generic_validations(plan))
             _check_duplicates(con, raw, plan)
             replaced = _replace_other_files(con, raw)
             _record(con, raw, plan.dataset, run_id, inserted, replaced)

@@ -1,0 +1,114 @@
+"""The command line: global options, lazy start-up, the demo, summary output, bad arguments."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from corridor import __version__
+from corridor.services.summary import SummaryQuery, corridor_summary
+from corridor.store.warehouse import Warehouse
+
+
+def test_version(cli) -> None:
+    result = cli("--version", warehouse=None)
+    assert result.exit_code == 0 and result.output.strip() == f"corridor {__version__}"
+
+
+def test_help_lists_commands(cli) -> None:
+    result = cli("--help", warehouse=None)
+    assert result.exit_code == 0
+    for name in ("ingest", "sample", "demo", "summary", "status", "countries"):
+        assert name in result.output
+
+
+def test_cli_import_is_lazy() -> None:
+    """`corridor --help` must not pay for DuckDB, Arrow, Ibis, pandas or httpx."""
+    code = (
+        "import sys, corridor.cli.app as a; heavy = "
+        "[m for m in ('duckdb', 'pyarrow', 'ibis', 'pandas', 'httpx', 'pyspark') "
+        "if m in sys.modules]; print(','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_demo_builds_sample_and_prints_summary(cli, isolated_settings: Path) -> None:
+    result = cli("demo", warehouse=None)
+    assert result.exit_code == 0, result.output
+    assert (isolated_settings / "sample.duckdb").exists()
+    out = result.stdout
+    assert "SYNTHETIC DATA" in out and "synthetic: YES" in out
+    last = next(line for line in out.splitlines() if line.strip("│ ").startswith("2024"))
+    assert "USD 337.0 M" in last
+    # Second run reuses the warehouse: same output, nothing re-ingested.
+    again = cli("demo", warehouse=None)
+    assert again.exit_code == 0 and "already ingested" in again.stderr
+    assert again.stdout == out
+
+
+def test_summary_json_equals_service(cli, warehouse_path: Path) -> None:
+    assert cli("sample").exit_code == 0
+    result = cli("summary", "--importer", "Japan", "--exporter", "india", "--years", "2015-2024",
+                 "--format", "json")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    with Warehouse(warehouse_path, read_only=True) as wh:
+        expected = corridor_summary(
+            wh, SummaryQuery(importer="JPN", exporter="IND", years=(2015, 2024))
+        ).model_dump(mode="json", by_alias=True)
+    assert payload == expected
+    assert payload["schema"] == "corridor.summary/1"
+    assert payload["provenance"]["synthetic"] is True
+    y2024 = payload["years"][-1]
+    assert y2024["year"] == 2024 and 1 < y2024["rank_by_value"] <= 4
+
+
+def test_summary_csv_carries_provenance(cli) -> None:
+    assert cli("sample").exit_code == 0
+    result = cli("summary", "--years", "2023-2024", "--format", "csv")
+    lines = result.stdout.strip().splitlines()
+    assert lines[0].split(",")[-3:] == ["source", "dataset", "synthetic"]
+    assert len(lines) == 3 and all(line.endswith("sample,sample,True") for line in lines[1:])
+
+
+def test_unknown_country_suggests(cli) -> None:
+    assert cli("sample").exit_code == 0
+    result = cli("summary", "--importer", "Japn")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "error: unknown country 'Japn' — did you mean Japan (JPN, 392)?"
+
+
+def test_bad_years(cli) -> None:
+    for years, message in (
+        ("2024-2015", "error: empty year range '2024-2015' (first year after last)"),
+        ("1900", "error: year 1900 outside 1988–2030"),
+        ("20x4", "error: years '20x4': expected YYYY or YYYY-YYYY"),
+    ):
+        result = cli("summary", "--years", years)
+        assert result.exit_code == 2 and result.stderr.strip() == message
+
+
+def test_summary_without_data_says_so(cli) -> None:
+    assert cli("sample").exit_code == 0
+    result = cli("summary", "--importer", "DEU", "--exporter", "IND")
+    assert result.exit_code == 4
+    assert "no imports reported by Germany for HS 76" in result.stderr
+
+
+def test_missing_warehouse_is_not_created_by_readers(cli, tmp_path: Path) -> None:
+    path = tmp_path / "nothing.duckdb"
+    result = cli("status", warehouse=path)
+    assert result.exit_code == 4 and "no warehouse at" in result.stderr
+    assert not path.exists()
+
+
+def test_countries_lookup(cli) -> None:
+    result = cli("countries", "jp", "--format", "json", warehouse=None)
+    assert result.exit_code == 0
+    (row,) = json.loads(result.stdout)["rows"]
+    assert (row["code"], row["iso3"], row["name"]) == (392, "JPN", "Japan")
+    quad = json.loads(cli("countries", "--group", "QUAD", "--format", "json").stdout)["rows"]
+    assert sorted(r["iso3"] for r in quad) == ["AUS", "IND", "JPN", "USA"]
