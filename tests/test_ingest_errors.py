@@ -64,7 +64,8 @@ CASES = {
         ["line 4", "unknown reporter code 9999"],
     ),
     "unknown hs chapter": (
-        "baci", BACI_NAME, GOOD + "2022,699,392,770110,1,1\n", ["line 4", "invalid HS code '770110'"],
+        "baci", BACI_NAME, GOOD + "2022,699,392,770110,1,1\n",
+        ["line 4", "invalid HS code '770110'"],
     ),
     "negative value": (
         "baci", BACI_NAME, GOOD + "2022,699,392,760200,-5,1\n", ["line 4", "negative value -5 "],
