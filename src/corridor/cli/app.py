@@ -333,6 +333,10 @@ from corridor.cli import ingest as _ingest  # noqa: E402  (registers the ingest 
 
 app.add_typer(_ingest.app, name="ingest")
 
+from corridor.cli import fetch as _fetch  # noqa: E402
+
+_fetch.register(app)
+
 
 def main() -> None:
     """Console-script entry point."""
