@@ -149,7 +149,9 @@ def bilateral(
     if level is not None:
         t = t.filter(t.hs_level == level)
     else:
-        t = t.filter(t.hs_level == t.hs_level.max().over())
+        # materialise the window first: Spark rejects a window inside a filter
+        t = t.mutate(_finest=t.hs_level.max().over())
+        t = t.filter(t.hs_level == t._finest)
     return t.select(
         *FLOW_COLUMNS[:-2],
         value=t.value_usd,

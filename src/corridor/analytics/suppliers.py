@@ -69,7 +69,9 @@ def supplier_table(
         order_by=ibis.desc(order_key(m)),
     )
     rank = (ibis.rank().over(win) + 1).cast("int32")
-    return ranked.mutate(rank=ibis.ifelse(ranked.is_country & m.notnull(), rank, ibis.null("int32")))
+    return ranked.mutate(
+        rank=ibis.ifelse(ranked.is_country & m.notnull(), rank, ibis.null("int32"))
+    )
 
 
 def supplier_counts(suppliers: ir.Table, by: Sequence[str] = ("year",)) -> ir.Table:
@@ -103,7 +105,11 @@ def rank_change(suppliers: ir.Table, by: Sequence[str] = ("year",)) -> ir.Table:
     )
     j = cur.left_join(
         prev,
-        [*(cur[k] == prev[k] for k in keys), cur.supplier == prev.supplier, cur.year == prev.next_year],
+        [
+            *(cur[k] == prev[k] for k in keys),
+            cur.supplier == prev.supplier,
+            cur.year == prev.next_year,
+        ],
     )
     j = j.select(*cur.columns, "prev_rank", "prev_share")
     return j.mutate(
@@ -143,7 +149,9 @@ def position(
     j = markets.left_join(mine, [markets[k] == mine[k] for k in by])
     j = j.select(*by, "n_suppliers", "market_total", "rank", "share", "amount")
     j = j.left_join(near, [j[k] == near[k] for k in by])
-    j = j.select(*by, "n_suppliers", "market_total", "rank", "share", "amount", "next_above", "next_below")
+    j = j.select(
+        *by, "n_suppliers", "market_total", "rank", "share", "amount", "next_above", "next_below"
+    )
     return j.mutate(
         gap_to_next_rank=j.next_above - j.amount,
         lead_over_next=j.amount - j.next_below,

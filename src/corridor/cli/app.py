@@ -195,34 +195,6 @@ def print_summary(summary: Any, fmt: Format) -> None:
 
 
 @app.command()
-def summary(
-    ctx: typer.Context,
-    importer: Annotated[str, typer.Option(help="Importing country (name, ISO3, code).")] = "JPN",
-    exporter: Annotated[str, typer.Option(help="Exporting country.")] = "IND",
-    hs: Annotated[list[str] | None, typer.Option(help="HS code(s), repeatable.")] = None,
-    years: Annotated[str | None, typer.Option(help="YYYY or YYYY-YYYY.")] = None,
-    dataset: Annotated[str | None, typer.Option(help="Only this dataset.")] = None,
-    side: Annotated[str, typer.Option(help="importer (M, CIF) or exporter (X, FOB).")] = "importer",
-    fmt: FormatOpt = Format.table,
-) -> None:
-    """Corridor summary: value, weight, rank, share and growth of one exporter in a market."""
-    from corridor.services.summary import SummaryQuery, corridor_summary
-
-    if side not in {"importer", "exporter"}:
-        raise InvalidQuery(f"side '{side}' (accepted: importer, exporter)")
-    query = SummaryQuery(
-        importer=importer,
-        exporter=exporter,
-        hs=hs or ["76"],
-        years=parse_years(years),
-        dataset=dataset,
-        side=side,  # type: ignore[arg-type]
-    )
-    with open_wh(ctx, read_only=True) as wh:
-        print_summary(corridor_summary(wh, query), fmt)
-
-
-@app.command()
 def sample(
     ctx: typer.Context,
     seed: Annotated[int, typer.Option(help="Random seed (deterministic output).")] = 7601,
@@ -336,6 +308,10 @@ app.add_typer(_ingest.app, name="ingest")
 from corridor.cli import fetch as _fetch  # noqa: E402
 
 _fetch.register(app)
+
+from corridor.cli import analytics as _analytics  # noqa: E402  (analytics + summary commands)
+
+_analytics.register(app)
 
 
 def main() -> None:

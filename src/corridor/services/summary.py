@@ -97,9 +97,18 @@ def _cagr(first: float | None, last: float | None, years: int) -> float | None:
     return (last / first) ** (1 / years) - 1
 
 
-def corridor_summary(wh: Warehouse, query: SummaryQuery) -> CorridorSummary:
-    """Compute the corridor summary on the warehouse (DuckDB through Ibis)."""
-    from corridor.analytics.backend import duckdb_backend, trade_table
+def corridor_summary(
+    wh: Warehouse, query: SummaryQuery, *, engine: str = "duckdb"
+) -> CorridorSummary:
+    """Compute the corridor summary on the warehouse through Ibis.
+
+    Args:
+        wh: The open warehouse.
+        query: Importer, exporter, HS scope, years, dataset and reporting side.
+        engine: ``duckdb`` (default), ``spark`` or ``url`` (see
+            :func:`corridor.analytics.backend.backend_for`).
+    """
+    from corridor.analytics.backend import backend_for, trade_table
     from corridor.analytics.scope import Scope, market_flows
     from corridor.analytics.suppliers import supplier_table
     from corridor.reference.countries import resolve_country
@@ -111,7 +120,7 @@ def corridor_summary(wh: Warehouse, query: SummaryQuery) -> CorridorSummary:
     hs = tuple(validate_hs(h) for h in query.hs)
     if query.years and query.years[0] > query.years[1]:
         raise InvalidQuery(f"empty year range {query.years[0]}-{query.years[1]}")
-    backend = duckdb_backend(wh)
+    backend = backend_for(engine, wh, hs=tuple(sorted({h[:2] for h in hs})))
     scope = Scope(importer.code, hs, query.years, query.dataset, query.side)
     flows = market_flows(trade_table(backend), scope)
     by_value = supplier_table(flows, "value")

@@ -1,0 +1,72 @@
+"""Product mix: chapter → heading → HS6 shares of a market, and an exporter's share per line."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import ibis
+
+from corridor.analytics.scope import WORLD, Measure, aggregate_partners
+from corridor.analytics.suppliers import order_key
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
+__all__ = ["exporter_product_shares", "product_mix"]
+
+
+def _partners_only(flows: ir.Table) -> ir.Table:
+    return flows.filter(flows.supplier != WORLD)
+
+
+def product_mix(
+    flows: ir.Table, level: int = 4, measure: Measure = "value", by: Sequence[str] = ("year",)
+) -> ir.Table:
+    """Each product's share of the market, with products cut to ``level`` digits (2, 4, 6).
+
+    ``flows`` must be at least as fine as ``level``. Columns: ``by`` keys, ``product`` (the
+    first ``level`` digits of ``hs_code``), ``level``, ``value``, ``weight``,
+    ``share`` (of the market's measure, fraction), ``rank`` (1 = largest product).
+    """
+    by = list(by)
+    f = _partners_only(flows)
+    f = f.mutate(product=f.hs_code.substr(0, level))
+    agg = f.group_by([*by, "product"]).aggregate(value=f.value.sum(), weight=f.weight.sum())
+    m = agg[measure]
+    total = m.sum().over(group_by=[agg[k] for k in by])
+    w = ibis.window(group_by=[agg[k] for k in by], order_by=ibis.desc(order_key(m)))
+    return agg.mutate(
+        level=ibis.literal(level, "int8"),
+        share=m / total.nullif(0),
+        rank=(ibis.rank().over(w) + 1).cast("int32"),
+    )
+
+
+def exporter_product_shares(
+    flows: ir.Table, exporter: int, measure: Measure = "value", by: Sequence[str] = ("year",)
+) -> ir.Table:
+    """An exporter's share of the market in each HS line (at the flows' level).
+
+    Columns: ``by`` keys, ``hs_code``, ``market`` (the line's total over all partners
+    except World), ``amount`` (the exporter's measure, 0 when absent), ``share``
+    (fraction), ``rank`` (exporter's rank among countries in that line, NULL when absent),
+    ``n_suppliers`` (countries in the line). Lines the market buys that the exporter does not
+    ship keep a row with ``amount = 0`` — the white space on the map.
+    """
+    by = list(by)
+    f = _partners_only(flows)
+    agg = f.group_by([*by, "hs_code", "supplier"]).aggregate(x=f[measure].sum())
+    is_country = ~agg.supplier.isin(aggregate_partners())
+    w = ibis.window(
+        group_by=[*(agg[k] for k in by), agg.hs_code, is_country, agg.x.isnull()],
+        order_by=ibis.desc(order_key(agg.x)),
+    )
+    agg = agg.mutate(is_country=is_country, rank=(ibis.rank().over(w) + 1).cast("int32"))
+    line = agg.group_by([*by, "hs_code"]).aggregate(
+        market=agg.x.sum(),
+        n_suppliers=(agg.is_country & (agg.x > 0)).sum().cast("int64"),
+        amount=agg.x.sum(where=agg.supplier == exporter).fill_null(0),
+        rank=agg.rank.max(where=(agg.supplier == exporter) & agg.x.notnull() & (agg.x > 0)),
+    )
+    return line.mutate(share=line.amount / line.market.nullif(0))
