@@ -182,13 +182,14 @@ def test_baci_units_codes_and_provenance(
     got = rows(
         warehouse_path,
         "SELECT reporter, partner, flow, hs_code, hs_rev, value_usd, net_weight_kg, "
-        "value_basis, dataset, raw_row FROM trade ORDER BY raw_row",
+        "value_basis, dataset, raw_row FROM trade ORDER BY reporter, hs_code DESC",
     )
+    # BACI lines are identified by their unique key (t, i, j, k): raw_row stays NULL.
     assert got == [
         (699, 392, "X", "760110", "H5", pytest.approx(1_234_567.0), pytest.approx(456_789.0),
-         "FOB", "baci-HS17-V202401", 1),
-        (699, 392, "X", "010121", "H5", 2500.0, None, "FOB", "baci-HS17-V202401", 2),
-        (842, 251, "X", "760200", "H5", 10_000.0, None, "FOB", "baci-HS17-V202401", 3),
+         "FOB", "baci-HS17-V202401", None),
+        (699, 392, "X", "010121", "H5", 2500.0, None, "FOB", "baci-HS17-V202401", None),
+        (842, 251, "X", "760200", "H5", 10_000.0, None, "FOB", "baci-HS17-V202401", None),
     ]  # fmt: skip
     units = rows(
         warehouse_path,

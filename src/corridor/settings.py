@@ -29,6 +29,9 @@ class Settings(BaseSettings):
         default=None, description="DuckDB warehouse file; default <data_dir>/corridor.duckdb."
     )
     engine: str = Field(default="duckdb", description="Analytics engine: duckdb or spark.")
+    memory_limit: str = Field(
+        default="2GB", description="DuckDB memory limit for writers; larger work spills to disk."
+    )
     comtrade_key: SecretStr | None = Field(
         default=None, description="UN Comtrade subscription key."
     )

@@ -77,9 +77,9 @@ SAMPLE_INFO = DatasetInfo(
 
 
 def _sample_plan(raw: RawFile) -> LoadPlan:
-    from corridor.store.schema import TRADE_COLUMNS
+    from corridor.store.schema import ROW_COLUMNS
 
-    cols = [c if c != "raw_ref" else "$raw_ref" for c in TRADE_COLUMNS]
+    cols = ["$file_id" if c == "file_id" else c for c in ROW_COLUMNS]
     path = str(raw.path).replace("'", "''")
     return LoadPlan(f"SELECT {', '.join(cols)} FROM read_parquet('{path}')", SAMPLE_INFO)
 

@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from corridor.errors import InputFileError
 from corridor.store.ingest import DatasetInfo, LoadPlan, RawFile, Validation
+
+if TYPE_CHECKING:
+    import duckdb
 
 __all__ = ["BACI_REVISIONS", "baci_plan", "parse_baci_name", "read_header"]
 
@@ -78,15 +82,9 @@ def baci_plan(raw: RawFile, *, product_codes: set[str] | None = None) -> LoadPla
     rev, year, version = parse_baci_name(raw.path)
     _check_header(raw.path)
     dataset = f"baci-HS{_rev_digits(rev)}-V{version}"
-    path = str(raw.path).replace("'", "''")
+    reader = _reader(raw.path)
     select = f"""
-        SELECT t, t::VARCHAR, 'A', i, j, NULL, 'X', '{rev}', lpad(trim(k), 6, '0'), 6,
-               NULL, NULL, v * 1000, 'FOB', q * 1000, q * 1000, 'kg', NULL,
-               'baci', '{dataset}', $ts, $raw_ref, row_number() OVER (), false
-        FROM read_csv('{path}', header = true, auto_detect = false, delim = ',', quote = '"',
-                      columns = {{'t': 'SMALLINT', 'i': 'SMALLINT', 'j': 'SMALLINT',
-                                  'k': 'VARCHAR', 'v': 'DOUBLE', 'q': 'DOUBLE'}},
-                      nullstr = ['NA', ''], strict_mode = true)
+        SELECT $file_id, t, i, j, lpad(trim(k), 6, '0'), v * 1000, q * 1000 FROM {reader}
     """
     validations = [
         Validation(
@@ -127,7 +125,32 @@ def baci_plan(raw: RawFile, *, product_codes: set[str] | None = None) -> LoadPla
         row_offset=1,
         value_scale=1000.0,
         weight_scale=1000.0,
+        target="trade_baci",
+        hs_rev=rev,
+        ordered=False,  # the key (t, i, j, k) names a line; row numbers only on errors
+        locate=lambda con, row: _locate(con, raw.path, row),
     )
+
+
+def _reader(path: Path) -> str:
+    quoted = str(path).replace("'", "''")
+    return f"""read_csv('{quoted}', header = true, auto_detect = false, delim = ',',
+                    quote = '"', columns = {{'t': 'SMALLINT', 'i': 'SMALLINT', 'j': 'SMALLINT',
+                                             'k': 'VARCHAR', 'v': 'DOUBLE', 'q': 'DOUBLE'}},
+                    nullstr = ['NA', ''], strict_mode = true)"""
+
+
+def _locate(con: duckdb.DuckDBPyConnection, path: Path, row: dict[str, object]) -> list[int]:
+    """Data-row numbers (1-based) of the lines carrying a key, found by re-reading the file."""
+    con.execute("SET preserve_insertion_order = true")
+    found = con.execute(
+        f"""SELECT rn FROM (SELECT row_number() OVER () AS rn, t, i, j,
+                                   lpad(trim(k), 6, '0') AS k FROM {_reader(path)})
+            WHERE t = $year AND i = $reporter AND j = $partner AND k = $hs ORDER BY rn""",
+        {"year": row["year"], "reporter": row["reporter"], "partner": row["partner"],
+         "hs": row["hs_code"]},
+    ).fetchall()  # fmt: skip
+    return [r[0] for r in found]
 
 
 def _rev_digits(rev: str) -> str:

@@ -1,14 +1,20 @@
 """UN Comtrade API v1 JSON responses (``{"count": n, "data": [...], "error": ""}``).
 
-The same plan loads a response saved by a user, a recorded fixture and (gzip) responses the
-API client archives. DuckDB parses the JSON (yyjson, streaming over files), so a
-100 000-record response never becomes Python objects.
+The same plan loads a response saved by a user, a recorded fixture and the (gzip) responses
+the API client archives. The envelope (count, error, status) is read from the bytes around
+the ``data`` array; the array itself is cut out to a temporary file and parsed by DuckDB as a
+JSON array (fast, parallel, never Python objects). A response cut short is caught because its
+envelope no longer closes, or because the records read differ from ``count``.
 """
 
 from __future__ import annotations
 
 import gzip
+import json
+import os
 import re
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,8 +30,10 @@ from corridor.store.ingest import LoadPlan, RawFile
 
 __all__ = ["Envelope", "comtrade_json_plan", "read_envelope"]
 
-_HEAD_BYTES = 1 << 16
+_EDGE = 1 << 16
 _KEY = re.compile(rb'"([A-Za-z0-9_]+)"\s*:')
+_DATA = re.compile(rb'"data"\s*:\s*\[')
+_ARRAY_END = re.compile(rb"[}\[]\s*\]")
 
 
 @dataclass(frozen=True)
@@ -36,84 +44,139 @@ class Envelope:
     error: str | None
     status: int | None
     fields: dict[str, str]  # canonical field name -> spelling used in this file
+    span: tuple[int, int] | None  # byte offsets of the data array ('[' .. ']' inclusive)
 
 
-def _open(path: Path):
+def _is_gzip(path: Path) -> bool:
     with path.open("rb") as fh:
-        magic = fh.read(2)
-    return gzip.open(path, "rb") if magic == b"\x1f\x8b" else path.open("rb")
+        return fh.read(2) == b"\x1f\x8b"
 
 
-def _sql_path(path: Path) -> str:
-    return str(path).replace("'", "''")
+def _edges(path: Path) -> tuple[bytes, bytes, int]:
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        head = fh.read(_EDGE)
+        fh.seek(max(0, size - _EDGE))
+        tail = fh.read()
+    return head, tail, size
+
+
+def _fields(first_record: bytes) -> dict[str, str]:
+    lookup = field_lookup()
+    fields: dict[str, str] = {}
+    end = first_record.find(b"}")
+    for key in _KEY.findall(first_record[: end if end > 0 else None]):
+        name = key.decode()
+        if name.lower() in lookup:
+            fields.setdefault(lookup[name.lower()], name)
+    return fields
+
+
+def _loads(path: Path, text: bytes) -> dict:
+    try:
+        value = json.loads(text)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ParseError(f"{path}: not valid JSON (truncated or corrupt?): {exc}") from exc
+    if not isinstance(value, dict):
+        raise ParseError(f"{path}: offset 0: expected a JSON object (an API envelope)")
+    return value
 
 
 def read_envelope(path: Path) -> Envelope:
-    """Read a response's envelope and the spelling of its record fields."""
-    import duckdb
-
-    with _open(path) as fh:
-        head = fh.read(_HEAD_BYTES)
+    """Read a plain (not gzip) response's envelope, the records' field names and their span."""
+    head, tail, size = _edges(path)
     text = head.lstrip()
     if not text.startswith(b"{"):
         snippet = text[:40].decode("utf-8", "replace")
         kind = "an HTML page" if snippet.lower().startswith("<") else "not JSON"
         raise ParseError(f"{path}: offset 0: response is {kind} (starts {snippet!r})")
-    lookup = field_lookup()
-    fields: dict[str, str] = {}
-    start = head.find(b'"data"')
-    record = head[start:] if start >= 0 else b""
-    end = record.find(b"}")
-    for key in _KEY.findall(record[: end if end > 0 else None]):
-        name = key.decode()
-        if name.lower() in lookup:
-            fields.setdefault(lookup[name.lower()], name)
-    con = duckdb.connect()
-    try:
-        meta = con.execute(
-            f"""SELECT "count", error, coalesce("statusCode", status_code), message
-                FROM read_json('{_sql_path(path)}', format = 'auto',
-                    columns = {{'count': 'BIGINT', 'error': 'VARCHAR', 'statusCode': 'INTEGER',
-                               'status_code': 'INTEGER', 'message': 'VARCHAR'}},
-                    maximum_object_size = 2147483647)"""
-        ).fetchone()
-    except duckdb.Error as exc:
-        first = str(exc).strip().splitlines()[0]
-        raise ParseError(f"{path}: not valid JSON (truncated or corrupt?): {first}") from exc
-    finally:
-        con.close()
-    count, error, status, message = meta
-    if status is not None and status >= 400:
-        raise InputFileError(f"{path}: an error response (HTTP {status}): {message or error}")
-    return Envelope(count, error or message, status, fields)
+    start_match = _DATA.search(head)
+    if start_match is None or (size <= 2 * _EDGE and b'"data"' not in head):
+        meta, span, fields = _loads(path, path.read_bytes()), None, {}
+    else:
+        start = start_match.end() - 1
+        ends = list(_ARRAY_END.finditer(tail))
+        if not ends:
+            raise ParseError(f"{path}: not valid JSON (truncated: the data array never closes)")
+        end = size - len(tail) + ends[-1].end() - 1
+        meta = _loads(path, head[:start] + b"[]" + tail[end - (size - len(tail)) + 1 :])
+        span, fields = (start, end), _fields(head[start:])
+    status = meta.get("statusCode", meta.get("status_code"))
+    message = meta.get("error") or meta.get("message")
+    if isinstance(status, int) and status >= 400:
+        raise InputFileError(f"{path}: an error response (HTTP {status}): {message}")
+    if span is None and isinstance(meta.get("data"), list) and meta["data"]:
+        raise ParseError(f"{path}: cannot locate the data array")
+    count = meta.get("count")
+    return Envelope(count if isinstance(count, int) else None, message or None, status, fields,
+                    span)  # fmt: skip
+
+
+def _plain_copy(raw: RawFile) -> tuple[Path, list[Path]]:
+    """A plain-text path for the response (gzip archives are inflated to a temp file)."""
+    if not _is_gzip(raw.path):
+        return raw.path, []
+    fd, tmp = tempfile.mkstemp(suffix=".json", prefix="corridor-")
+    with os.fdopen(fd, "wb") as out, gzip.open(raw.path, "rb") as src:
+        shutil.copyfileobj(src, out, 1 << 20)
+    return Path(tmp), [Path(tmp)]
+
+
+def _cut(path: Path, span: tuple[int, int]) -> Path:
+    """Copy the bytes of the data array to a temp file that DuckDB reads as a JSON array."""
+    fd, tmp = tempfile.mkstemp(suffix=".json", prefix="corridor-records-")
+    with os.fdopen(fd, "wb") as out, path.open("rb") as src:
+        src.seek(span[0])
+        remaining = span[1] - span[0] + 1
+        while remaining:
+            block = src.read(min(remaining, 1 << 20))
+            if not block:
+                break
+            out.write(block)
+            remaining -= len(block)
+    return Path(tmp)
 
 
 def comtrade_json_plan(raw: RawFile) -> LoadPlan:
-    """Describe how to load one saved Comtrade v1 JSON response."""
-    env = read_envelope(raw.path)
+    """Describe how to load one saved Comtrade v1 JSON response (plain or gzip)."""
+    plain, cleanup = _plain_copy(raw)
+    try:
+        env = read_envelope(plain)
+    except ParseError as exc:
+        for p in cleanup:
+            p.unlink(missing_ok=True)
+        raise ParseError(str(exc).replace(str(plain), str(raw.path))) from exc
+    except InputFileError as exc:
+        for p in cleanup:
+            p.unlink(missing_ok=True)
+        raise InputFileError(str(exc).replace(str(plain), str(raw.path))) from exc
     if env.error:
         raise InputFileError(f"{raw.path}: the response carries an error: {env.error}")
     if env.count and not env.fields:
         raise ParseError(f"{raw.path}: no Comtrade record fields found in 'data'")
-    if env.fields:
-        missing = [f for f in REQUIRED if f not in env.fields]
-        if missing:
-            raise ParseError(f"{raw.path}: records lack required fields: {', '.join(missing)}")
-    struct = (
-        ", ".join(f'"{spelling}" {RECORD_FIELDS[name]}' for name, spelling in env.fields.items())
-        or '"refYear" SMALLINT'
-    )
-    rename = ", ".join(f'"{spelling}" AS "{name}"' for name, spelling in env.fields.items())
-    relation = f"""(SELECT {rename or "NULL AS none"}
-        FROM (SELECT unnest(data, recursive := true)
-              FROM read_json('{_sql_path(raw.path)}', format = 'auto',
-                             columns = {{'data': 'STRUCT({struct})[]'}},
-                             maximum_object_size = 2147483647)))"""
-    select = canonical_select(relation, present=set(env.fields), row_number="row_number() OVER ()")
+    missing = [f for f in REQUIRED if f not in env.fields]
+    if env.fields and missing:
+        raise ParseError(f"{raw.path}: records lack required fields: {', '.join(missing)}")
+    if env.span is None or not env.fields:  # no records: an honest "no data"
+        relation = "(SELECT NULL AS none WHERE false)"
+        present: set[str] = set()
+    else:
+        records = _cut(plain, env.span)
+        cleanup.append(records)
+        struct = ", ".join(
+            f"'{spelling}': '{RECORD_FIELDS[name]}'" for name, spelling in env.fields.items()
+        )
+        rename = ", ".join(f'"{spelling}" AS "{name}"' for name, spelling in env.fields.items())
+        quoted = str(records).replace("'", "''")
+        relation = f"""(SELECT {rename} FROM read_json('{quoted}', format = 'array',
+                        columns = {{{struct}}}, maximum_object_size = 16777216))"""
+        present = set(env.fields)
+    select = canonical_select(relation, present=present, row_number="row_number() OVER ()")
     return LoadPlan(
         select,
         COMTRADE_DATASET,
         row_label="record",
-        allow_empty=env.count == 0,
+        allow_empty=env.count == 0 or env.span is None,
         expected_rows=env.count,
+        cleanup=cleanup,
     )

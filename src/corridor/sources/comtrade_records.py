@@ -103,7 +103,7 @@ def canonical_select(relation: str, *, present: set[str], row_number: str) -> st
         f"WHEN {unit} > 0 THEN 'unit ' || {unit} END)"
     )
     return f"""
-        SELECT {col("refYear")}, c.per,
+        SELECT $file_id, {col("refYear")}, c.per,
                coalesce({col("freqCode")}, CASE WHEN length(c.per) = 6 THEN 'M' ELSE 'A' END),
                {col("reporterCode")}, {col("partnerCode")}, {col("partner2Code")},
                {flow}, coalesce({col("classificationCode")}, 'missing'),
@@ -116,8 +116,7 @@ def canonical_select(relation: str, *, present: set[str], row_number: str) -> st
                     ELSE 'FOB' END,
                nullif({col("netWgt")}, 0),
                CASE WHEN {unit} = -1 THEN NULL ELSE nullif({col("qty")}, 0) END,
-               {qty_unit}, {col("isNetWgtEstimated")},
-               'comtrade', '{COMTRADE_DATASET.dataset}', $ts, $raw_ref, c.rn, false
+               {qty_unit}, {col("isNetWgtEstimated")}, c.rn
         FROM (SELECT *, trim(CAST({raw("cmdCode")} AS VARCHAR)) AS cmd,
                      trim(CAST({raw("period")} AS VARCHAR)) AS per,
                      {row_number} AS rn

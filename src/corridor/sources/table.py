@@ -181,7 +181,8 @@ def table_plan(raw: RawFile, spec: TableSpec) -> LoadPlan:
     weight = f"nullif(CAST({expr('net_weight')} AS DOUBLE) * {WEIGHT_UNITS[spec.weight_unit]}, 0)"
     basis = f"'{spec.value_basis}'" if "value" in spec.mapping else "NULL"
     select = f"""
-        SELECT {year}, coalesce(CAST({expr("period")} AS VARCHAR), CAST({year} AS VARCHAR)),
+        SELECT $file_id, {year},
+               coalesce(CAST({expr("period")} AS VARCHAR), CAST({year} AS VARCHAR)),
                coalesce(CAST({expr("freq")} AS VARCHAR), 'A'),
                {_country(expr("reporter"), ctype("reporter"))},
                {_country(expr("partner"), ctype("partner"))},
@@ -191,9 +192,7 @@ def table_plan(raw: RawFile, spec: TableSpec) -> LoadPlan:
                CAST({expr("customs_code")} AS VARCHAR), CAST({expr("mot_code")} AS INTEGER),
                {value}, CASE WHEN {value} IS NOT NULL THEN {basis} END, {weight},
                CAST({expr("qty")} AS DOUBLE), CAST({expr("qty_unit")} AS VARCHAR),
-               CAST({expr("is_estimated_weight")} AS BOOLEAN),
-               '{spec.source}', '{spec.dataset}', $ts, $raw_ref, row_number() OVER (),
-               {str(spec.synthetic).lower()}
+               CAST({expr("is_estimated_weight")} AS BOOLEAN), row_number() OVER ()
         FROM {relation} src
     """
     _precheck(raw, relation, {f: spec.mapping[f] for f in REQUIRED if f in spec.mapping}, columns)

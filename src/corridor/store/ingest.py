@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from corridor.errors import InputFileError, ParseError
-from corridor.store.schema import KEY_COLUMNS, TRADE_COLUMNS
+from corridor.store.schema import KEY_COLUMNS
 
 if TYPE_CHECKING:
     import duckdb
@@ -91,7 +91,7 @@ class Validation:
 class LoadPlan:
     """How to turn one raw file into canonical rows."""
 
-    select_sql: str  # a SELECT yielding TRADE_COLUMNS (raw_ref/retrieved_at as $raw_ref/$ts)
+    select_sql: str  # a SELECT yielding the target's columns, file_id as $file_id
     dataset: DatasetInfo
     validations: list[Validation] = field(default_factory=list)
     row_label: str = "row"  # how a file position is named in errors ("line", "record")
@@ -102,6 +102,12 @@ class LoadPlan:
     weight_scale: float = 1.0
     allow_empty: bool = False  # an honest "no data" (e.g. an API response with count 0)
     expected_rows: int | None = None  # what the file says it holds (an envelope's count)
+    target: str = "trade_rows"  # trade_rows | trade_baci (see store/schema.py)
+    hs_rev: str | None = None  # the file's HS revision, when it has one (BACI)
+    ordered: bool = True  # keep file order so raw_row is the row number (costs speed)
+    # For files stored without raw_row: key columns → file row numbers (for messages).
+    locate: Callable[[duckdb.DuckDBPyConnection, dict[str, object]], list[int]] | None = None
+    cleanup: list[Path] = field(default_factory=list)  # temp files removed after the ingest
 
 
 @dataclass
@@ -211,61 +217,115 @@ HS_CODE_OK = (
 )
 
 
+# Per-row key columns of each physical table (the per-file ones come from raw_files).
+_ROW_KEYS = {
+    "trade_rows": tuple(k for k in KEY_COLUMNS if k not in {"source", "dataset"}),
+    "trade_baci": ("year", "exporter", "importer", "hs_code"),
+}
+# How a canonical column is named in each physical table (for lookups by key).
+_PHYSICAL = {"trade_baci": {"reporter": "exporter", "partner": "importer"}}
+
+
+def _where(plan: LoadPlan, raw: RawFile, con: duckdb.DuckDBPyConnection, row: dict) -> str:
+    """'line 4' for a bad row: its raw_row, or its position found by the plan's locator."""
+    if row.get("raw_row") is not None:
+        return f"{plan.row_label} {row['raw_row'] + plan.row_offset}"
+    if plan.locate:
+        lines = plan.locate(con, row)
+        if lines:
+            return ", ".join(f"{plan.row_label} {n + plan.row_offset}" for n in lines[:1])
+    return f"{plan.row_label} ?"
+
+
 def _run_validations(
-    con: duckdb.DuckDBPyConnection, raw: RawFile, plan: LoadPlan, checks: list[Validation]
+    con: duckdb.DuckDBPyConnection, raw: RawFile, plan: LoadPlan, fid: int
 ) -> None:
-    for check in checks:
-        row = con.execute(
-            f"""SELECT min(raw_row), arg_min({check.value_sql}, raw_row), count(*)
-                FROM trade WHERE raw_ref = $ref AND ({check.where})""",
-            {"ref": raw.sha256},
-        ).fetchone()
-        if row and row[2]:
-            first, value, count = row
-            more = f" ({count:,} such rows)" if count > 1 else ""
-            message = check.message.format(value=value, count=count)
-            raise InputFileError(
-                f"{raw.path}: {plan.row_label} {first + plan.row_offset}: {message}{more}"
-            )
-
-
-def _check_duplicates(con: duckdb.DuckDBPyConnection, raw: RawFile, plan: LoadPlan) -> None:
-    keys = ", ".join(KEY_COLUMNS)
-    row = con.execute(
-        f"""SELECT min(raw_row), list_sort(list(raw_row))[2], count(*) OVER (), any_value(hs_code),
-                   any_value(reporter), any_value(partner), any_value(period)
-            FROM trade WHERE raw_ref = $ref
-            GROUP BY {keys} HAVING count(*) > 1
-            ORDER BY 1 LIMIT 1""",
-        {"ref": raw.sha256},
+    checks = plan.validations + _generic_validations(plan)
+    counts = con.execute(
+        "SELECT "
+        + ", ".join(f"count(*) FILTER (WHERE {c.where})" for c in checks)
+        + " FROM trade WHERE file_id = $fid",
+        {"fid": fid},
     ).fetchone()
-    if row:
-        first, second, groups, hs, rep, par, period = row
-        more = f"; {groups:,} keys repeated" if groups > 1 else ""
-        raise InputFileError(
-            f"{raw.path}: {plan.row_label} {second + plan.row_offset} repeats the key of "
-            f"{plan.row_label} {first + plan.row_offset} (reporter {rep}, partner {par}, "
-            f"period {period}, hs {hs}){more} — each key may appear once per file"
+    for check, count in zip(checks, counts, strict=True):
+        if not count:
+            continue
+        cur = con.execute(
+            f"""SELECT raw_row, year, reporter, partner, hs_code, {check.value_sql} AS value
+                FROM trade WHERE file_id = $fid AND ({check.where})
+                ORDER BY raw_row NULLS LAST LIMIT 1""",
+            {"fid": fid},
         )
+        names = [d[0] for d in cur.description]
+        row = dict(zip(names, cur.fetchone(), strict=True))
+        more = f" ({count:,} such rows)" if count > 1 else ""
+        message = check.message.format(value=row["value"], count=count)
+        raise InputFileError(f"{raw.path}: {_where(plan, raw, con, row)}: {message}{more}")
 
 
-def _replace_other_files(con: duckdb.DuckDBPyConnection, raw: RawFile) -> int:
-    """Delete rows of other raw files that the new rows supersede; return how many."""
-    overlap = con.execute(
-        """SELECT count(*) FROM trade o
-           WHERE o.raw_ref <> $ref
-             AND (o.dataset, o.year) IN (SELECT DISTINCT dataset, year FROM trade
-                                         WHERE raw_ref = $ref)
-           LIMIT 1""",
-        {"ref": raw.sha256},
+def _check_duplicates(
+    con: duckdb.DuckDBPyConnection, raw: RawFile, plan: LoadPlan, fid: int
+) -> None:
+    keys = ", ".join(_ROW_KEYS[plan.target])
+    repeated = con.execute(
+        f"SELECT count(*) - count(DISTINCT hash({keys})) FROM {plan.target} WHERE file_id = $fid",
+        {"fid": fid},
     ).fetchone()[0]
-    if not overlap:
+    if not repeated:  # a hash collision can only make this check cautious, never lax
+        return
+    cur = con.execute(
+        f"""SELECT {keys}, list_sort(list(raw_row)) AS rows, count(*) OVER () AS groups
+            FROM {plan.target} WHERE file_id = $fid
+            GROUP BY {keys} HAVING count(*) > 1 LIMIT 1"""
+        if plan.target == "trade_rows"
+        else f"""SELECT {keys}, NULL AS rows, count(*) OVER () AS groups
+            FROM {plan.target} WHERE file_id = $fid
+            GROUP BY {keys} HAVING count(*) > 1 LIMIT 1""",
+        {"fid": fid},
+    )
+    found = cur.fetchone()
+    if found is None:
+        return
+    row = dict(zip([d[0] for d in cur.description], found, strict=True))
+    canonical = {k: row.get(v, row.get(k)) for k, v in _PHYSICAL.get(plan.target, {}).items()}
+    row.update(canonical)
+    lines = row["rows"] or (plan.locate(con, row) if plan.locate else [])
+    lines = sorted(n for n in lines if n is not None)
+    first, second = [*lines, None, None][:2]
+    label = plan.row_label
+    where = (
+        f"{label} {second + plan.row_offset} repeats the key of {label} {first + plan.row_offset}"
+        if second is not None
+        else "a key is repeated"
+    )
+    more = f"; {row['groups']:,} keys repeated" if row["groups"] > 1 else ""
+    period = row.get("period", row.get("year"))
+    raise InputFileError(
+        f"{raw.path}: {where} (reporter {row['reporter']}, partner {row['partner']}, "
+        f"period {period}, hs {row['hs_code']}){more} — each key may appear once per file"
+    )
+
+
+def _replace_other_files(
+    con: duckdb.DuckDBPyConnection, raw: RawFile, plan: LoadPlan, fid: int
+) -> int:
+    """Delete rows of other files of the same dataset that the new rows supersede."""
+    others = con.execute(
+        """SELECT list(file_id) FROM raw_files
+           WHERE file_id <> $fid AND dataset = $ds AND source = $src""",
+        {"fid": fid, "ds": plan.dataset.dataset, "src": plan.dataset.source},
+    ).fetchone()[0]
+    if not others:
         return 0
-    match = " AND ".join(f"o.{k} IS NOT DISTINCT FROM n.{k}" for k in KEY_COLUMNS)
+    table, keys = plan.target, _ROW_KEYS[plan.target]
+    match = " AND ".join(f"o.{k} IS NOT DISTINCT FROM n.{k}" for k in keys)
+    cols = ", ".join(keys)
+    old = ", ".join(f"o.{k}" for k in keys)
     return con.execute(
-        f"""DELETE FROM trade o USING (SELECT * FROM trade WHERE raw_ref = $ref) n
-            WHERE o.raw_ref <> $ref AND {match}""",
-        {"ref": raw.sha256},
+        f"""DELETE FROM {table} o
+            USING (SELECT {cols}, hash({cols}) AS h FROM {table} WHERE file_id = $fid) n
+            WHERE list_contains($others, o.file_id) AND hash({old}) = n.h AND {match}""",
+        {"fid": fid, "others": others},
     ).fetchone()[0]
 
 
@@ -333,6 +393,20 @@ def _journal_started(con: duckdb.DuckDBPyConnection, raw: RawFile, dataset: str)
     ).fetchone()[0]
 
 
+def _register_file(con: duckdb.DuckDBPyConnection, raw: RawFile, plan: LoadPlan) -> int:
+    info = plan.dataset
+    kind = con.execute("SELECT kind FROM raw_files WHERE sha256 = ?", [raw.sha256]).fetchone()
+    if kind:
+        raise InputFileError(f"{raw.path}: the same content was already ingested as {kind[0]}")
+    return con.execute(
+        """INSERT INTO raw_files (sha256, origin, kind, bytes, retrieved_at, archived_path,
+                                  source, dataset, hs_rev, synthetic)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING file_id""",
+        [raw.sha256, raw.origin, raw.kind, raw.bytes, raw.retrieved_at, raw.archived_path,
+         info.source, info.dataset, plan.hs_rev, info.synthetic],
+    ).fetchone()[0]  # fmt: skip
+
+
 def ingest(
     wh: Warehouse,
     raw: RawFile,
@@ -364,14 +438,17 @@ def ingest(
     )
     plan = plan_for(raw)
     run_id = _journal_started(con, raw, plan.dataset.dataset)
-    columns = ", ".join(TRADE_COLUMNS)
-    given = {"raw_ref": raw.sha256, "ts": raw.retrieved_at, **plan.params}
-    params = {k: v for k, v in given.items() if f"${k}" in plan.select_sql}
+    given = {"ts": raw.retrieved_at, **plan.params}
+    con.execute(f"SET preserve_insertion_order = {str(plan.ordered).lower()}")
     try:
         with wh.transaction():
             if plan.before:
                 plan.before(con)
-            insert = f"INSERT INTO trade ({columns}) {plan.select_sql}"
+            fid = _register_file(con, raw, plan)
+            params = {
+                k: v for k, v in {**given, "file_id": fid}.items() if f"${k}" in plan.select_sql
+            }
+            insert = f"INSERT INTO {plan.target} {plan.select_sql}"
             try:
                 if progress:
                     with _Progress(con, progress):
@@ -387,10 +464,10 @@ def ingest(
                     f"{raw.path}: says it holds {plan.expected_rows:,} records but "
                     f"{inserted:,} were read (truncated?)"
                 )
-            _run_validations(con, raw, plan, plan.validations + _generic_validations(plan))
-            _check_duplicates(con, raw, plan)
-            replaced = _replace_other_files(con, raw)
-            _record(con, raw, plan.dataset, run_id, inserted, replaced)
+            _run_validations(con, raw, plan, fid)
+            _check_duplicates(con, raw, plan, fid)
+            replaced = _replace_other_files(con, raw, plan, fid)
+            _record(con, plan.dataset, run_id, inserted, replaced)
     except BaseException as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         con.execute(
@@ -399,6 +476,10 @@ def ingest(
             [message[:500], run_id],
         )
         raise
+    finally:
+        con.execute("SET preserve_insertion_order = true")
+        for path in plan.cleanup:
+            path.unlink(missing_ok=True)
     return IngestResult(
         raw.origin,
         raw.kind,
@@ -415,17 +496,8 @@ def ingest(
 
 
 def _record(
-    con: duckdb.DuckDBPyConnection,
-    raw: RawFile,
-    info: DatasetInfo,
-    run_id: int,
-    inserted: int,
-    replaced: int,
+    con: duckdb.DuckDBPyConnection, info: DatasetInfo, run_id: int, inserted: int, replaced: int
 ) -> None:
-    con.execute(
-        "INSERT OR REPLACE INTO raw_files VALUES (?, ?, ?, ?, ?, ?)",
-        [raw.sha256, raw.origin, raw.kind, raw.bytes, raw.retrieved_at, raw.archived_path],
-    )
     con.execute(
         "INSERT OR REPLACE INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [

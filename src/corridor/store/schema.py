@@ -1,15 +1,29 @@
-"""The canonical trade record and the warehouse's tables (DuckDB DDL)."""
+"""The canonical trade record and the warehouse's tables (DuckDB DDL).
+
+Readers see one view, ``trade``, with the canonical columns of :data:`TRADE_COLUMNS`.
+Underneath, rows are stored narrowly so that ingest writes only what varies per row:
+
+- ``raw_files``: one row per ingested file/response with the facts constant within it
+  (source, dataset, retrieval time, content hash, synthetic flag);
+- ``trade_rows``: Comtrade, tidy-table and sample rows (per-row columns + ``file_id``);
+- ``trade_baci``: BACI rows (exporter, importer, product, USD, kg + ``file_id``) — BACI's
+  other columns are constant (flow X, FOB, HS6, annual), so they live in the view.
+"""
 
 from __future__ import annotations
 
 __all__ = [
+    "BACI_COLUMNS",
     "KEY_COLUMNS",
+    "ROW_COLUMNS",
+    "SCHEMA_VERSION",
     "TRADE_COLUMNS",
-    "TRADE_DDL",
     "WAREHOUSE_DDL",
 ]
 
-# name -> DuckDB type; the order is the table's column order.
+SCHEMA_VERSION = "2"
+
+# name -> DuckDB type; the order is the view's column order.
 TRADE_COLUMNS: dict[str, str] = {
     "year": "SMALLINT NOT NULL",
     "period": "VARCHAR NOT NULL",  # '2022' (annual) or '202205' (monthly)
@@ -30,11 +44,31 @@ TRADE_COLUMNS: dict[str, str] = {
     "qty_unit": "VARCHAR",
     "is_estimated_weight": "BOOLEAN",
     "source": "VARCHAR NOT NULL",  # comtrade | baci | table | sample
-    "dataset": "VARCHAR NOT NULL",  # e.g. comtrade-api, baci-HS17-V202401, sample
+    "dataset": "VARCHAR NOT NULL",  # e.g. comtrade, baci-HS17-V202401, sample
     "retrieved_at": "TIMESTAMP",  # when the raw file/response was obtained (UTC)
     "raw_ref": "VARCHAR NOT NULL",  # sha256 of the raw file or response (raw_files.sha256)
-    "raw_row": "BIGINT",  # 1-based data row / record number in that raw file
+    "raw_row": "BIGINT",  # 1-based row/record in that file (BACI: NULL, key is unique)
     "synthetic": "BOOLEAN NOT NULL",
+}
+
+# Per-file facts: stored once in raw_files, repeated on every row of the view.
+FILE_COLUMNS = ("source", "dataset", "retrieved_at", "raw_ref", "synthetic")
+
+# trade_rows: file_id + every canonical column that varies per row.
+ROW_COLUMNS: dict[str, str] = {
+    "file_id": "INTEGER NOT NULL",
+    **{k: v for k, v in TRADE_COLUMNS.items() if k not in FILE_COLUMNS},
+}
+
+# trade_baci: the columns of a BACI line, already converted to USD and kg.
+BACI_COLUMNS: dict[str, str] = {
+    "file_id": "INTEGER NOT NULL",
+    "year": "SMALLINT NOT NULL",  # t
+    "exporter": "SMALLINT NOT NULL",  # i
+    "importer": "SMALLINT NOT NULL",  # j
+    "hs_code": "VARCHAR NOT NULL",  # k, zero-padded to six digits
+    "value_usd": "DOUBLE",  # v × 1000
+    "net_weight_kg": "DOUBLE",  # q × 1000
 }
 
 # A row's identity: a second row with the same key replaces the first (never duplicates).
@@ -53,20 +87,65 @@ KEY_COLUMNS: tuple[str, ...] = (
     "mot_code",
 )
 
-TRADE_DDL = "CREATE TABLE IF NOT EXISTS trade (\n  {}\n)".format(
-    ",\n  ".join(f"{name} {kind}" for name, kind in TRADE_COLUMNS.items())
+
+def _table(name: str, columns: dict[str, str]) -> str:
+    body = ",\n  ".join(f"{col} {kind}" for col, kind in columns.items())
+    return f"CREATE TABLE IF NOT EXISTS {name} (\n  {body}\n)"
+
+
+_ROW_SELECT = ", ".join(
+    f"f.sha256 AS {c}" if c == "raw_ref" else (f"f.{c}" if c in FILE_COLUMNS else f"r.{c}")
+    for c in TRADE_COLUMNS
 )
+_BACI_EXPR = {
+    "year": "b.year",
+    "period": "CAST(b.year AS VARCHAR)",
+    "freq": "'A'",
+    "reporter": "b.exporter",
+    "partner": "b.importer",
+    "partner2": "CAST(NULL AS SMALLINT)",
+    "flow": "'X'",
+    "hs_rev": "f.hs_rev",
+    "hs_code": "b.hs_code",
+    "hs_level": "CAST(6 AS TINYINT)",
+    "customs_code": "CAST(NULL AS VARCHAR)",
+    "mot_code": "CAST(NULL AS INTEGER)",
+    "value_usd": "b.value_usd",
+    "value_basis": "'FOB'",
+    "net_weight_kg": "b.net_weight_kg",
+    "qty": "b.net_weight_kg",
+    "qty_unit": "'kg'",
+    "is_estimated_weight": "CAST(NULL AS BOOLEAN)",
+    "raw_ref": "f.sha256",
+    "raw_row": "CAST(NULL AS BIGINT)",
+}
+_BACI_SELECT = ", ".join(
+    f"{_BACI_EXPR.get(c, 'f.' + c)} AS {c}" for c in TRADE_COLUMNS
+)  # fmt: skip
+
+TRADE_VIEW = f"""CREATE OR REPLACE VIEW trade AS
+    SELECT {_ROW_SELECT}, r.file_id FROM trade_rows r JOIN raw_files f USING (file_id)
+    UNION ALL
+    SELECT {_BACI_SELECT}, b.file_id FROM trade_baci b JOIN raw_files f USING (file_id)"""
 
 WAREHOUSE_DDL: tuple[str, ...] = (
-    TRADE_DDL,
+    "CREATE SEQUENCE IF NOT EXISTS file_id_seq",
     """CREATE TABLE IF NOT EXISTS raw_files (
-        sha256 VARCHAR PRIMARY KEY,
+        file_id INTEGER PRIMARY KEY DEFAULT nextval('file_id_seq'),
+        sha256 VARCHAR NOT NULL UNIQUE,
         origin VARCHAR NOT NULL,       -- file path or URL (never with a key)
         kind VARCHAR NOT NULL,         -- baci | comtrade-csv | comtrade-json | table | sample
         bytes BIGINT NOT NULL,
         retrieved_at TIMESTAMP NOT NULL,
-        archived_path VARCHAR          -- copy under the archive dir, when one is kept
+        archived_path VARCHAR,         -- copy under the archive dir, when one is kept
+        source VARCHAR NOT NULL,
+        dataset VARCHAR NOT NULL,
+        hs_rev VARCHAR,                -- for files in one HS revision (BACI)
+        synthetic BOOLEAN NOT NULL
     )""",
+    _table("trade_rows", ROW_COLUMNS),
+    _table("trade_baci", BACI_COLUMNS),
+    TRADE_VIEW,
     """CREATE TABLE IF NOT EXISTS datasets (
         dataset VARCHAR PRIMARY KEY,
         source VARCHAR NOT NULL,

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from corridor import __version__
 from corridor.errors import CorridorError, NotFound
-from corridor.store.schema import WAREHOUSE_DDL
+from corridor.store.schema import SCHEMA_VERSION, WAREHOUSE_DDL
 
 if TYPE_CHECKING:
     import duckdb
@@ -51,6 +51,7 @@ class Warehouse:
         except duckdb.Error as exc:
             raise CorridorError(f"cannot open warehouse {self.path}: {exc}") from exc
         if not read_only:
+            self._limit_memory()
             self._ensure_schema()
 
     # -- lifecycle -----------------------------------------------------------------------
@@ -76,8 +77,26 @@ class Warehouse:
         else:
             self.con.commit()
 
+    def _limit_memory(self) -> None:
+        from corridor.settings import get_settings
+
+        settings = get_settings()
+        spill = settings.cache_dir / "duckdb-spill"
+        spill.mkdir(parents=True, exist_ok=True)
+        self.con.execute(f"SET memory_limit = '{settings.memory_limit}'")
+        self.con.execute(f"SET temp_directory = '{spill}'")
+
     # -- schema and reference tables -----------------------------------------------------
     def _ensure_schema(self) -> None:
+        old = self.scalar(
+            "SELECT count(*) FROM information_schema.tables "
+            "WHERE table_name = 'trade' AND table_type = 'BASE TABLE'"
+        )
+        if old:
+            raise CorridorError(
+                f"warehouse {self.path} uses an older layout (schema 1); this corridor needs "
+                f"schema {SCHEMA_VERSION} — move the file aside and ingest again"
+            )
         for ddl in WAREHOUSE_DDL:
             self.con.execute(ddl)
         self.con.execute("CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
@@ -103,8 +122,9 @@ class Warehouse:
                 con.execute(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM _ref_src")
                 con.unregister("_ref_src")
             con.execute(
-                "INSERT OR REPLACE INTO meta VALUES ('reference', ?), ('corridor_version', ?)",
-                [fingerprint, __version__],
+                "INSERT OR REPLACE INTO meta VALUES ('reference', ?), ('corridor_version', ?), "
+                "('schema', ?)",
+                [fingerprint, __version__, SCHEMA_VERSION],
             )
 
     # -- queries -------------------------------------------------------------------------
