@@ -209,25 +209,87 @@ def sample(
 
 
 @app.command()
-def demo(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
-    """The main job: build the sample warehouse and show the India→Japan aluminium corridor."""
-    from corridor.services.loading import build_sample
+def demo(
+    ctx: typer.Context,
+    fmt: FormatOpt = Format.table,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Brief folder (default: <data dir>/briefs/jpn-ind-76)."),
+    ] = None,
+    live: Annotated[
+        bool,
+        typer.Option(
+            "--live",
+            help="Real data: fetch Japan's HS 76 imports (HS6, all partners, 2015-2024) and "
+            "India's mirror exports from the public Comtrade preview (no key; cached), then "
+            "build the brief from them.",
+        ),
+    ] = False,
+    pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="Render brief.pdf.")] = True,
+) -> None:
+    """The main job: the India→Japan aluminium corridor, as a table and as the corridor brief."""
+    from corridor.cli.brief import make_brief, print_files
+    from corridor.services.brief import BriefQuery
     from corridor.services.summary import SummaryQuery, corridor_summary
     from corridor.settings import get_settings
 
     start = time.perf_counter()
     err = stderr()
-    with open_wh(ctx, sample=True) as wh:
-        with err.status("building the synthetic sample corridor…"):
-            result = build_sample(wh, get_settings().data_dir / "generated")
-        err.print(
-            f"sample: {result.status}, {result.rows_inserted:,} rows "
-            f"({'already there' if result.status == 'already ingested' else 'new'}) "
-            f"in {wh.path}"
-        )
-        query = SummaryQuery(importer="JPN", exporter="IND", hs=["76"], years=(2015, 2024))
+    settings = get_settings()
+    years = (2015, 2024)
+    folder = out or settings.data_dir / "briefs" / ("jpn-ind-76-live" if live else "jpn-ind-76")
+    with open_wh(ctx, sample=not live) as wh:
+        if live:
+            _fetch_live(wh, years)
+        else:
+            from corridor.services.loading import build_sample
+
+            with err.status("building the synthetic sample corridor…"):
+                result = build_sample(wh, settings.data_dir / "generated")
+            err.print(
+                f"sample: {result.status}, {result.rows_inserted:,} rows "
+                f"({'already there' if result.status == 'already ingested' else 'new'}) "
+                f"in {wh.path}"
+            )
+        query = SummaryQuery(importer="JPN", exporter="IND", hs=["76"], years=years)
         print_summary(corridor_summary(wh, query), fmt)
+        brief, files = make_brief(
+            wh, BriefQuery(importer="JPN", exporter="IND", hs=["76"], years=years), folder,
+            pdf=pdf,
+        )  # fmt: skip
+    if fmt is Format.table:
+        print_files(files, brief.synthetic)
+    else:
+        err.print(f"brief: {files.pdf or files.html}")
     err.print(f"[dim]done in {time.perf_counter() - start:.1f} s[/]")
+
+
+def _fetch_live(wh: Any, years: tuple[int, int]) -> None:
+    """Fetch the demo corridor from the Comtrade preview into ``wh`` (archive-cached)."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from corridor.services.fetch import fetch_corridor
+
+    err = stderr()
+    with Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(),
+        TextColumn("{task.completed}/{task.total} calls"), TimeElapsedColumn(), console=err,
+    ) as bar:  # fmt: skip
+        for label, exporter, mirror in (("Japan's imports, all partners", None, False),
+                                        ("India's mirror exports", "IND", True)):  # fmt: skip
+            task = bar.add_task(f"fetch: {label}", total=None)
+
+            def tell(p: Any, task: Any = task) -> None:
+                bar.update(task, completed=p.done, total=p.done + p.remaining)
+
+            report = fetch_corridor(wh, "JPN", exporter, "76", years, mirror=mirror,
+                                    tier="preview", level=6, progress=tell)  # fmt: skip
+            err.print(
+                f"fetch ({label}): {report.http_calls} call(s), {report.requests_cached} "
+                f"from cache, {report.rows_ingested:,} new rows"
+            )
+            for w in report.warnings[:3]:
+                err.print(f"[yellow]warning:[/] {w}")
 
 
 @app.command()
@@ -312,6 +374,10 @@ _fetch.register(app)
 from corridor.cli import analytics as _analytics  # noqa: E402  (analytics + summary commands)
 
 _analytics.register(app)
+
+from corridor.cli import check as _check  # noqa: E402  (corridor check)
+
+_check.register(app)
 
 
 def main() -> None:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from corridor.errors import InputFileError, ParseError
-from corridor.store.schema import KEY_COLUMNS
+from corridor.store.schema import KEY_COLUMNS, file_rows
 
 if TYPE_CHECKING:
     import duckdb
@@ -244,7 +244,7 @@ def _run_validations(
     counts = con.execute(
         "SELECT "
         + ", ".join(f"count(*) FILTER (WHERE {c.where})" for c in checks)
-        + " FROM trade WHERE file_id = $fid",
+        + f" FROM {file_rows(plan.target)}",
         {"fid": fid},
     ).fetchone()
     for check, count in zip(checks, counts, strict=True):
@@ -252,7 +252,7 @@ def _run_validations(
             continue
         cur = con.execute(
             f"""SELECT raw_row, year, reporter, partner, hs_code, {check.value_sql} AS value
-                FROM trade WHERE file_id = $fid AND ({check.where})
+                FROM {file_rows(plan.target)} WHERE {check.where}
                 ORDER BY raw_row NULLS LAST LIMIT 1""",
             {"fid": fid},
         )

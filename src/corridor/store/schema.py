@@ -19,6 +19,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "TRADE_COLUMNS",
     "WAREHOUSE_DDL",
+    "file_rows",
 ]
 
 SCHEMA_VERSION = "2"
@@ -122,6 +123,18 @@ _BACI_EXPR = {
 _BACI_SELECT = ", ".join(
     f"{_BACI_EXPR.get(c, 'f.' + c)} AS {c}" for c in TRADE_COLUMNS
 )  # fmt: skip
+
+
+def file_rows(target: str) -> str:
+    """The canonical columns of one file's rows (``$fid``), read from its physical table."""
+    if target == "trade_baci":
+        cols = ", ".join(f"{_BACI_EXPR.get(c, 'f.' + c)} AS {c}" for c in TRADE_COLUMNS)
+        return (
+            f"(SELECT {cols} FROM trade_baci b, (SELECT * FROM raw_files WHERE file_id = $fid) f "
+            "WHERE b.file_id = $fid)"
+        )
+    return "(SELECT * FROM trade WHERE file_id = $fid)"
+
 
 TRADE_VIEW = f"""CREATE OR REPLACE VIEW trade AS
     SELECT {_ROW_SELECT}, r.file_id FROM trade_rows r JOIN raw_files f USING (file_id)

@@ -1,0 +1,292 @@
+"""Verdicts: the sample corridor, tolerance edges, ties, missing years, and the real HS 7601
+net-weight panel checked against an independent pandas computation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from corridor.services.claims import Checker, Tolerances, Verdict, parse_claim
+from corridor.store.warehouse import Warehouse
+
+PANEL = "real/hs7601_netweight_kg_2000_2017.csv"
+
+
+@pytest.fixture(scope="module")
+def sample_wh(tmp_path_factory) -> Path:
+    from corridor.services.loading import build_sample
+
+    base = tmp_path_factory.mktemp("sample")
+    with Warehouse(base / "s.duckdb") as wh:
+        build_sample(wh, base / "gen")
+    return base / "s.duckdb"
+
+
+@pytest.fixture(scope="module")
+def sample(sample_wh: Path):
+    with Warehouse(sample_wh, read_only=True) as wh:
+        yield Checker(wh)
+
+
+def _table_wh(path: Path, csv_path: Path, dataset: str) -> None:
+    from corridor.services.loading import load_files
+    from corridor.sources.table import TableSpec
+
+    spec = TableSpec(
+        mapping={"year": "year", "reporter": "reporter_code", "partner": "partner_code",
+                 "flow": "flow", "net_weight": "net_weight_kg"},
+        constants={"hs_code": "7601", "hs_rev": "H0"}, dataset=dataset, source="comtrade",
+    )  # fmt: skip
+    with Warehouse(path) as wh:
+        load_files(wh, [csv_path], "table", spec=spec)
+
+
+@pytest.fixture(scope="module")
+def panel_wh(tmp_path_factory, shared_data: Path) -> Path:
+    path = tmp_path_factory.mktemp("panel") / "p.duckdb"
+    _table_wh(path, shared_data / PANEL, "jie2020-hs7601")
+    return path
+
+
+@pytest.fixture(scope="module")
+def panel(panel_wh: Path):
+    with Warehouse(panel_wh, read_only=True) as wh:
+        yield Checker(wh)
+
+
+@pytest.fixture(scope="module")
+def expected(shared_data: Path) -> pd.DataFrame:
+    """Importer-reported (flow M) weights by importer, year, partner — plain pandas."""
+    from corridor.analytics.scope import aggregate_partners
+
+    df = pd.read_csv(shared_data / PANEL)
+    df = df[(df.flow == "M") & (df.partner_code != 0)]
+    g = df.groupby(["reporter_code", "year", "partner_code"], as_index=False)["net_weight_kg"].sum()
+    g["total"] = g.groupby(["reporter_code", "year"])["net_weight_kg"].transform("sum")
+    g["share"] = g.net_weight_kg / g.total
+    c = g[~g.partner_code.isin(aggregate_partners())].copy()
+    c["rank"] = c.groupby(["reporter_code", "year"])["net_weight_kg"].rank(
+        method="min", ascending=False
+    )
+    return c
+
+
+def primary(result):
+    return result.findings[0]
+
+
+# -- the sample corridor (synthetic) -----------------------------------------------------------
+def test_journey_claims_hold_on_the_sample(sample: Checker) -> None:
+    r = sample.check(
+        parse_claim(
+            "Japan's aluminium imports from India touched approximately $337 million in 2024"
+        )
+    )
+    f = primary(r)
+    assert r.verdict is Verdict.supported and r.synthetic
+    assert f.interpretation.hs == ["76"] and f.interpretation.side == "importer"
+    assert f.figure == pytest.approx(337e6) and f.unit == "USD" and f.tolerance == 0.05
+    assert f.provenance.synthetic and f.provenance.value_basis == ["CIF"]
+    assert f.provenance.datasets == ["sample"] and f.provenance.hs_level == 6
+    # every reading is shown: 3 HS scopes x 2 reporting sides
+    assert len(r.findings) == 6 and sum(x.interpretation.primary for x in r.findings) == 1
+    r = sample.check(
+        parse_claim("India is among the top four exporters of aluminium to Japan in 2024")
+    )
+    assert r.verdict is Verdict.supported and primary(r).figure <= 4
+
+
+@pytest.mark.parametrize(
+    ("claimed", "verdict"),
+    [("$353.8 million", Verdict.supported), ("$321 million", Verdict.supported),
+     ("$355 million", Verdict.contradicted), ("$320 million", Verdict.contradicted)],
+)  # fmt: skip
+def test_about_is_plus_minus_five_percent(sample: Checker, claimed: str, verdict) -> None:
+    text = f"Japan's imports of aluminium from India were about {claimed} in 2024"
+    assert primary(sample.check(parse_claim(text))).verdict is verdict
+
+
+def test_tolerance_is_configurable_and_exact_is_one_percent(sample_wh: Path) -> None:
+    claim = parse_claim("Japan's imports of aluminium from India were about $355 million in 2024")
+    with Warehouse(sample_wh, read_only=True) as wh:
+        assert primary(Checker(wh, Tolerances(about=0.10)).check(claim)).verdict is (
+            Verdict.supported
+        )
+        exact = Checker(wh)
+        for amount, verdict in (("340", Verdict.supported), ("341", Verdict.contradicted)):
+            c = parse_claim(f"Japan's imports of aluminium from India were ${amount} million "
+                            "in 2024 (CIF)")  # fmt: skip
+            f = primary(exact.check(c))
+            assert (f.verdict, f.tolerance) == (verdict, 0.01)
+
+
+def test_interpretations_that_disagree_give_ambiguous(sample: Checker) -> None:
+    # chapter 76 (USD 337 M) is not under 300 M, but HS 7601 alone is.
+    r = sample.check(
+        parse_claim("Japan's imports of aluminium from India were under $300 million in 2024")
+    )
+    assert r.verdict is Verdict.ambiguous
+    assert primary(r).verdict is Verdict.contradicted
+    assert any(f.verdict is Verdict.supported and f.interpretation.hs == ["7601"]
+               for f in r.findings)  # fmt: skip
+    # pinning the HS scope removes the ambiguity
+    r = sample.check(
+        parse_claim(
+            "Japan's imports of aluminium (HS 76) from India were under "
+            "$300 million in 2024 according to Japan's customs data"
+        )
+    )
+    assert r.verdict is Verdict.contradicted and len(r.findings) == 1
+
+
+def test_years_without_data_are_unverifiable(sample: Checker) -> None:
+    for text in (
+        "Japan's imports of aluminium from India were about $500 million in 2030",
+        "India is among the top four exporters of aluminium to Japan in 2012",
+        "Japan's imports of aluminium from India rose by 10 % in 2015",
+    ):
+        r = sample.check(parse_claim(text))
+        assert r.verdict is Verdict.unverifiable, text
+        assert all(f.verdict is Verdict.unverifiable for f in r.findings)
+        assert "no data for" in r.reason
+
+
+def test_latest_year_is_said(sample: Checker) -> None:
+    r = sample.check(parse_claim("India is Japan's 4th largest supplier of aluminium by value"))
+    i = primary(r).interpretation
+    assert (i.year, i.year_source, i.measure) == (2024, "latest year with data", "value")
+    assert r.verdict is Verdict.supported and len(r.findings) == 6
+
+
+def test_ties_share_the_lower_rank(tmp_path: Path) -> None:
+    csv_path = tmp_path / "ties.csv"
+    csv_path.write_text(
+        "year,reporter_code,partner_code,flow,net_weight_kg\n"
+        "2020,392,36,M,100\n2020,392,699,M,100\n2020,392,643,M,50\n2020,392,899,M,500\n"
+        "2020,392,0,M,750\n"
+    )
+    _table_wh(tmp_path / "t.duckdb", csv_path, "ties")
+    with Warehouse(tmp_path / "t.duckdb", read_only=True) as wh:
+        check = Checker(wh).check
+        r = check(parse_claim("India is Japan's largest supplier of unwrought aluminium by weight "
+                              "in 2020"))  # fmt: skip
+        f = primary(r)
+        assert f.verdict is Verdict.supported and f.figure == 1
+        assert f.details["tied_with"] == ["Australia"] and f.details["ahead"] == 0
+        # n.e.s. (899) is larger than everyone but never ranked; Russia is third, not second
+        r = check(parse_claim("Russia is Japan's 3rd largest supplier of primary aluminium by "
+                              "weight in 2020"))  # fmt: skip
+        assert primary(r).figure == 3 and r.verdict is Verdict.supported
+        # shares include n.e.s. in the total (750 kg)
+        r = check(parse_claim("India accounts for about 13.3 % of Japan's unwrought aluminium "
+                              "imports by weight in 2020"))  # fmt: skip
+        assert primary(r).figure == pytest.approx(100 / 750) and r.verdict is Verdict.supported
+
+
+# -- the real HS 7601 net-weight panel ---------------------------------------------------------
+def test_value_claims_on_a_weight_only_panel_are_unverifiable(panel: Checker) -> None:
+    r = panel.check(parse_claim("Japan's imports of unwrought aluminium from Australia were "
+                                "about $1 billion in 2017"))  # fmt: skip
+    assert r.verdict is Verdict.unverifiable
+    assert "value is NULL" in primary(r).reason
+
+
+def test_weight_claims_match_pandas(panel: Checker, expected: pd.DataFrame) -> None:
+    for iso, code, year in (("AUS", 36, 2017), ("RUS", 643, 2010), ("IND", 699, 2016)):
+        sel = expected[(expected.reporter_code == 392) & (expected.year == year)]
+        kg = float(sel[sel.partner_code == code].net_weight_kg.iloc[0])
+        what = f"tonnes of unwrought aluminium from {iso} in {year}"
+        text = f"Japan imported about {kg / 1e3:,.0f} {what}"
+        r = panel.check(parse_claim(text))
+        f = primary(r)
+        assert f.figure == pytest.approx(kg, rel=1e-12) and f.unit == "kg"
+        assert f.verdict is Verdict.supported and not r.synthetic
+        assert f.provenance.sources == ["comtrade"] and f.provenance.value_basis == []
+        off = f"Japan imported about {kg * 1.2 / 1e3:,.0f} {what}"
+        assert primary(panel.check(parse_claim(off))).verdict is Verdict.contradicted
+
+
+def test_ranks_by_weight_match_pandas(panel: Checker, expected: pd.DataFrame) -> None:
+    from corridor.reference.countries import country_by_code
+
+    for importer, year in ((392, 2017), (842, 2005), (410, 2012), (276, 2000)):
+        m = expected[(expected.reporter_code == importer) & (expected.year == year)]
+        m = m.sort_values("rank")
+        for _, row in m.head(4).iterrows():
+            exp_name = country_by_code(int(row.partner_code)).iso3
+            imp_name = country_by_code(importer).iso3
+            rank = int(row["rank"])
+            r = panel.check(
+                parse_claim(
+                    f"{exp_name} is {imp_name}'s {rank}th largest supplier of unwrought aluminium "
+                    f"by weight in {year} according to {imp_name}'s data"
+                )
+            )
+            assert len(r.findings) == 1
+            assert (r.verdict, primary(r).figure) == (Verdict.supported, rank)
+            r = panel.check(
+                parse_claim(
+                    f"{exp_name} is among the top {max(rank - 1, 1)} suppliers of unwrought "
+                    f"aluminium to {imp_name} by weight in {year} according to {imp_name}'s data"
+                )
+            )
+            assert r.verdict is (Verdict.supported if rank == 1 else Verdict.contradicted)
+
+
+def test_shares_and_concentration_match_pandas(panel: Checker, expected: pd.DataFrame) -> None:
+    from corridor.reference.countries import country_by_code
+
+    m = expected[(expected.reporter_code == 392) & (expected.year == 2015)]
+    top = m.sort_values("net_weight_kg", ascending=False).iloc[0]
+    pct = top.share * 100
+    iso = country_by_code(int(top.partner_code)).iso3
+    r = panel.check(
+        parse_claim(
+            f"{iso} accounts for about {pct:.1f} % of Japan's unwrought aluminium imports by "
+            "weight in 2015 according to Japan's statistics"
+        )
+    )
+    assert primary(r).figure == pytest.approx(top.share, rel=1e-9)
+    assert r.verdict is Verdict.supported
+    r = panel.check(
+        parse_claim(
+            f"Japan depends on a single supplier for more than {pct - 1:.0f} % of its unwrought "
+            "aluminium imports by weight in 2015 (CIF)"
+        )
+    )
+    assert r.verdict is Verdict.supported and primary(r).figure == pytest.approx(top.share)
+    r = panel.check(
+        parse_claim(
+            f"Japan depends on a single supplier for more than {pct + 1:.0f} % of its unwrought "
+            "aluminium imports by weight in 2015 (CIF)"
+        )
+    )
+    assert r.verdict is Verdict.contradicted
+
+
+def test_change_matches_pandas(panel: Checker, expected: pd.DataFrame) -> None:
+    s = expected[(expected.reporter_code == 392) & (expected.partner_code == 699)]
+    s = s.set_index("year").net_weight_kg
+    yoy = s[2016] / s[2015] - 1
+    r = panel.check(
+        parse_claim(
+            f"Japan's unwrought aluminium imports from India rose by about {yoy * 100:.0f} % in "
+            "2016 by weight according to Japan's data"
+        )
+    )
+    assert primary(r).figure == pytest.approx(yoy, rel=1e-12)
+    assert r.verdict is Verdict.supported
+
+
+def test_broad_aluminium_on_the_panel_skips_the_chapter(panel: Checker) -> None:
+    r = panel.check(parse_claim("Australia is among the top three suppliers of aluminium to Japan "
+                                "by weight in 2017"))  # fmt: skip
+    chapter = [f for f in r.findings if f.interpretation.hs == ["76"]]
+    assert chapter and all(f.verdict is Verdict.unverifiable for f in chapter)
+    assert "no chapter total" in chapter[0].reason
+    assert r.verdict is Verdict.supported
+    r = panel.check(parse_claim("Japan imported about 1,000 tonnes of unwrought aluminium from "
+                                "India in 2019"))  # fmt: skip
+    assert r.verdict is Verdict.unverifiable and "2000–2017" in r.reason
