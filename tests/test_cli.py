@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from corridor import __version__
 from corridor.services.summary import SummaryQuery, corridor_summary
 from corridor.store.warehouse import Warehouse
@@ -112,3 +114,35 @@ def test_countries_lookup(cli) -> None:
     assert (row["code"], row["iso3"], row["name"]) == (392, "JPN", "Japan")
     quad = json.loads(cli("countries", "--group", "QUAD", "--format", "json").stdout)["rows"]
     assert sorted(r["iso3"] for r in quad) == ["AUS", "IND", "JPN", "USA"]
+
+
+def test_summary_on_weight_only_panel(cli, shared_data: Path) -> None:
+    """Weight-only data: values stay empty (never 0), ranks and shares by weight still work."""
+    panel = shared_data / "real/hs7601_netweight_kg_2000_2017.csv"
+    loaded = cli(
+        "ingest", "table", panel,
+        "--map", "year=year,reporter=reporter_code,partner=partner_code,flow=flow",
+        "--map", "net_weight=net_weight_kg", "--set", "hs_code=7601", "--set", "hs_rev=H0",
+        "--dataset", "jie2020-hs7601", "--source", "comtrade",
+    )  # fmt: skip
+    assert loaded.exit_code == 0, loaded.output
+    result = cli("summary", "--hs", "7601", "--years", "2015-2017", "--format", "json")
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["provenance"]["value_basis"] == [] and not payload["provenance"]["synthetic"]
+    years = {y["year"]: y for y in payload["years"]}
+    assert all(y["value_usd"] is None and y["share_of_value"] is None for y in years.values())
+    # India's 7601 exports to Japan by weight as Japan reported them (independent re-read).
+    import csv
+
+    with panel.open(newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["flow"] == "M" and r["reporter_code"] == "392"]
+    for year in (2015, 2016, 2017):
+        market = [int(r["net_weight_kg"]) for r in rows if r["year"] == str(year)]
+        india = sum(
+            int(r["net_weight_kg"])
+            for r in rows
+            if r["year"] == str(year) and r["partner_code"] == "699"
+        )
+        assert years[year]["weight_kg"] == india
+        assert years[year]["share_of_weight"] == pytest.approx(india / sum(market), rel=1e-12)

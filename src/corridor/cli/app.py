@@ -379,6 +379,10 @@ from corridor.cli import check as _check  # noqa: E402  (corridor check)
 
 _check.register(app)
 
+from corridor.cli import brief as _brief  # noqa: E402  (corridor brief)
+
+_brief.register(app)
+
 
 def main() -> None:
     """Console-script entry point."""

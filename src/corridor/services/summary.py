@@ -215,14 +215,14 @@ def _provenance(flows, wh: Warehouse, scope) -> Provenance:
         else "exports to the importer as reported by each supplier (flow X)"
     )
     return Provenance(
-        datasets=sorted(meta["datasets"]),
+        datasets=sorted(meta["datasets"] or []),
         sources=sorted(sources),
-        retrieved_at=sorted(t for t in meta["times"] if t is not None),
+        retrieved_at=sorted(t for t in meta["times"] or [] if t is not None),
         flow=flow,
-        value_basis=sorted(b for b in meta["bases"] if b),
+        value_basis=sorted(b for b in meta["bases"] or [] if b),
         hs_scope=list(scope.hs),
         hs_level=int(level or 0),
-        hs_revisions=sorted(meta["revs"]),
+        hs_revisions=sorted(meta["revs"] or []),
         synthetic=bool(meta["synthetic"]),
         warehouse=str(wh.path),
     )

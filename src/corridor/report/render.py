@@ -1,0 +1,133 @@
+"""Write a brief's output folder: HTML, PDF, chart PNG/SVG, data.json and one CSV per table.
+
+``brief.html`` is self-contained (inline CSS, charts as SVG data URIs) so it works offline;
+``brief.pdf`` is WeasyPrint's rendering of the same HTML: A4, page numbers, a table of contents
+with page numbers, and a SYNTHETIC banner on every page when any input is synthetic.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from corridor.services.brief import Brief
+
+__all__ = ["RENDER_STEPS", "BriefFiles", "render_brief", "render_html"]
+
+RENDER_STEPS = ("charts", "html", "pdf", "data")
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+@dataclass
+class BriefFiles:
+    """Paths of everything a brief wrote."""
+
+    folder: Path
+    html: Path
+    pdf: Path | None
+    data: Path
+    charts: dict[str, dict[str, Path]] = field(default_factory=dict)
+    tables: dict[str, Path] = field(default_factory=dict)
+
+    def all(self) -> list[Path]:
+        """Every file, in a stable order."""
+        out = [self.html] + ([self.pdf] if self.pdf else []) + [self.data]
+        out += [p for c in self.charts.values() for p in c.values()]
+        return out + list(self.tables.values())
+
+
+def _data_uri(path: Path, mime: str) -> str:
+    return f"data:{mime};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+def render_html(brief: Brief, images: dict[str, str]) -> str:
+    """The brief as one HTML document; ``images`` maps chart names to ``src`` URIs."""
+    import jinja2
+
+    from corridor.services.brief import UNIT_LABELS, fmt_number
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["fmt"] = fmt_number
+    css = (TEMPLATES / "brief.css").read_text("utf-8")
+    return env.get_template("brief.html.j2").render(
+        brief=brief, images=images, css=css, units=UNIT_LABELS
+    )
+
+
+def _write_csv(path: Path, table: Any, brief: Brief) -> None:
+    extra = {"source": ";".join(brief.sources), "dataset": ";".join(brief.datasets),
+             "synthetic": brief.synthetic}  # fmt: skip
+    keys = [c.key for c in table.columns]
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=[*keys, *extra], lineterminator="\n")
+        writer.writeheader()
+        for row in table.rows:
+            writer.writerow({**{k: row.get(k) for k in keys}, **extra})
+
+
+def render_brief(
+    brief: Brief,
+    folder: Path,
+    *,
+    pdf: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> BriefFiles:
+    """Write the output folder for ``brief``.
+
+    Args:
+        brief: The composed brief.
+        folder: Output folder (created; existing brief files are replaced).
+        pdf: Also render ``brief.pdf`` with WeasyPrint.
+        progress: Called with each step name (see :data:`RENDER_STEPS`).
+    """
+    from corridor.report.charts import build_chart, save_chart
+
+    tell = progress or (lambda step: None)
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    files = BriefFiles(folder=folder, html=folder / "brief.html", pdf=None,
+                       data=folder / "data.json")  # fmt: skip
+    tell("charts")
+    specs = [c for s in brief.sections for c in s.charts]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        saved = pool.map(lambda c: (c.name, save_chart(build_chart(c), folder, f"chart-{c.name}")),
+                         specs)  # fmt: skip
+        files.charts = dict(saved)
+    images = {n: _data_uri(p["svg"], "image/svg+xml") for n, p in files.charts.items()}
+    tell("html")
+    html = render_html(brief, images)
+    files.html.write_text(html, "utf-8")
+    if pdf:
+        tell("pdf")
+        import weasyprint
+
+        files.pdf = folder / "brief.pdf"
+        weasyprint.HTML(string=html, base_url=str(folder)).write_pdf(files.pdf)
+    tell("data")
+    doc = brief.model_dump(mode="json", by_alias=True)
+    doc["units"] = {"usd": "USD", "kg": "kg", "fraction": "fraction 0-1 (0.12 = 12 %)",
+                    "pp": "change of a fraction (0.01 = 1 percentage point)",
+                    "usd_per_kg": "USD/kg", "hhi": "0-10,000", "rank": "1 = largest"}  # fmt: skip
+    doc["files"] = {"charts": {n: {k: p.name for k, p in v.items()}
+                               for n, v in files.charts.items()}}  # fmt: skip
+    for section in brief.sections:
+        for table in section.tables:
+            path = folder / f"table-{table.name}.csv"
+            _write_csv(path, table, brief)
+            files.tables[table.name] = path
+    doc["files"]["tables"] = {n: p.name for n, p in files.tables.items()}
+    files.data.write_text(json.dumps(doc, indent=2, ensure_ascii=False), "utf-8")
+    return files
