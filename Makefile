@@ -12,7 +12,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 install: $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet -e ".[report]"
 
 install-dev: $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[dev,spark,report]"
