@@ -99,6 +99,9 @@ CASES = {
         "comtrade-json", "r.json", "<html><body>Request URL Too Long</body></html>",
         ["HTML page"],
     ),
+    "json not an envelope": (
+        "comtrade-json", "r.json", '{"rows": 10, "seed": 1}', ["not a Comtrade API response"],
+    ),
     "json count mismatch": (
         "comtrade-json", "r.json",
         '{"count": 3, "data": [{"refYear": 2020, "period": "2020", "reporterCode": 392,'

@@ -23,6 +23,7 @@ from corridor.sources.comtrade_records import (
     COMTRADE_DATASET,
     RECORD_FIELDS,
     REQUIRED,
+    USED,
     canonical_select,
     field_lookup,
 )
@@ -105,6 +106,8 @@ def read_envelope(path: Path) -> Envelope:
     message = meta.get("error") or meta.get("message")
     if isinstance(status, int) and status >= 400:
         raise InputFileError(f"{path}: an error response (HTTP {status}): {message}")
+    if not {"data", "count"} & meta.keys() and status is None:
+        raise ParseError(f"{path}: not a Comtrade API response (no 'data' or 'count' key)")
     if span is None and isinstance(meta.get("data"), list) and meta["data"]:
         raise ParseError(f"{path}: cannot locate the data array")
     count = meta.get("count")
@@ -163,14 +166,15 @@ def comtrade_json_plan(raw: RawFile) -> LoadPlan:
     else:
         records = _cut(plain, env.span)
         cleanup.append(records)
+        used = {n: s for n, s in env.fields.items() if n in USED}  # parse only what is used
         struct = ", ".join(
-            f"'{spelling}': '{RECORD_FIELDS[name]}'" for name, spelling in env.fields.items()
+            f"'{spelling}': '{RECORD_FIELDS[name]}'" for name, spelling in used.items()
         )
-        rename = ", ".join(f'"{spelling}" AS "{name}"' for name, spelling in env.fields.items())
+        rename = ", ".join(f'"{spelling}" AS "{name}"' for name, spelling in used.items())
         quoted = str(records).replace("'", "''")
         relation = f"""(SELECT {rename} FROM read_json('{quoted}', format = 'array',
                         columns = {{{struct}}}, maximum_object_size = 16777216))"""
-        present = set(env.fields)
+        present = set(used)
     select = canonical_select(relation, present=present, row_number="row_number() OVER ()")
     return LoadPlan(
         select,

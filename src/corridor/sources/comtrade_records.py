@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from corridor.store.ingest import DatasetInfo
 
-__all__ = ["COMTRADE_DATASET", "RECORD_FIELDS", "canonical_select", "field_lookup"]
+__all__ = ["COMTRADE_DATASET", "RECORD_FIELDS", "USED", "canonical_select", "field_lookup"]
 
 # field -> DuckDB type, in the API's order (sources.md §1.8).
 RECORD_FIELDS: dict[str, str] = {
@@ -61,6 +61,13 @@ RECORD_FIELDS: dict[str, str] = {
     "isReported": "BOOLEAN",
     "isAggregate": "BOOLEAN",
 }
+
+# Fields the canonical row is built from (readers that can skip fields read only these).
+USED = (
+    "refYear", "period", "freqCode", "reporterCode", "partnerCode", "partner2Code", "flowCode",
+    "classificationCode", "cmdCode", "aggrLevel", "customsCode", "motCode", "primaryValue",
+    "cifvalue", "fobvalue", "netWgt", "qty", "qtyUnitCode", "qtyUnitAbbr", "isNetWgtEstimated",
+)  # fmt: skip
 
 # Fields without which a record cannot become a canonical row.
 REQUIRED = ("refYear", "period", "reporterCode", "partnerCode", "flowCode", "cmdCode")
