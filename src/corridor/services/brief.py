@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, Field
 
 from corridor.errors import CorridorError, InvalidQuery, NotFound
+from corridor.numbers import fmt_pct, fmt_usd, fmt_weight
 
 if TYPE_CHECKING:
     from corridor.services.analytics import AnalyticsQuery, IndicatorResult
@@ -61,36 +62,6 @@ UNIT_LABELS: dict[str, str] = {
     "usd_per_kg": "USD/kg", "hhi": "HHI 0-10,000", "count": "count", "rank": "rank (1 = largest)",
     "year": "calendar year", "ratio": "ratio", "text": "text",
 }  # fmt: skip
-
-
-# -- number formats (the CLI's style: USD 337.2 M, 45.4 kt, 12.3 %) ---------------------------
-def fmt_usd(value: float | None) -> str:
-    """USD 337.2 M style."""
-    if value is None:
-        return "—"
-    for size, suffix in ((1e9, " bn"), (1e6, " M"), (1e3, " k")):
-        if abs(value) >= size:
-            return f"USD {value / size:,.1f}{suffix}"
-    return f"USD {value:,.0f}"
-
-
-def fmt_weight(kg: float | None) -> str:
-    """45.4 kt style (kg in, tonnes out)."""
-    if kg is None:
-        return "—"
-    tonnes = kg / 1000
-    if abs(tonnes) >= 1e6:
-        return f"{tonnes / 1e6:,.2f} Mt"
-    if abs(tonnes) >= 1e3:
-        return f"{tonnes / 1e3:,.1f} kt"
-    return f"{tonnes:,.1f} t"
-
-
-def fmt_pct(fraction: float | None, *, signed: bool = False) -> str:
-    """12.3 % style, from a fraction."""
-    if fraction is None:
-        return "—"
-    return f"{fraction * 100:+.1f} %" if signed else f"{fraction * 100:.1f} %"
 
 
 def fmt_number(value: Any, unit: str) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from itertools import product
 from typing import TYPE_CHECKING, Any
 
+from corridor.numbers import fmt_pct
 from corridor.services.claims.data import ClaimData
 from corridor.services.claims.models import (
     CheckResult,
@@ -328,7 +329,7 @@ def _fmt(kind: str, unit: str | None, x: float | None) -> str:
     if x is None:
         return "—"
     if kind in ("share", "concentration", "change"):
-        return f"{x * 100:+.1f} %" if kind == "change" else f"{x * 100:.1f} %"
+        return fmt_pct(x, signed=kind == "change")
     if kind == "rank":
         return f"#{x:.0f}"
     return f"USD {x / 1e6:,.1f} M" if unit == "USD" else f"{x / 1e3:,.1f} t"
