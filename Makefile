@@ -29,6 +29,9 @@ test: lint
 
 bench: install-dev
 	$(BIN)/python benchmarks/bench_ingest.py
+	$(BIN)/python benchmarks/bench_analytics.py
+	$(BIN)/python benchmarks/bench_brief.py
+	$(BIN)/python benchmarks/bench_fetch.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
