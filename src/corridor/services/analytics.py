@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "INDICATORS",
+    "AnalyticsContext",
     "AnalyticsProvenance",
     "AnalyticsQuery",
     "IndicatorResult",
@@ -171,7 +172,7 @@ FIELDS: dict[str, dict[str, str]] = {
 
 
 # -- shared machinery -----------------------------------------------------------------------
-class _Context:
+class AnalyticsContext:
     """A resolved query bound to an engine: countries, scope, the trade table, the flows."""
 
     def __init__(self, wh: Warehouse, q: AnalyticsQuery) -> None:
@@ -200,6 +201,7 @@ class _Context:
         return self.flows
 
     def missing_message(self) -> str:
+        """One line saying which flows the warehouse lacks and how to load them."""
         q, who = self.q, self.importer.name
         what = f"imports reported by {who}" if q.side == "importer" else f"exports to {who}"
         years = f" in {q.years[0]}-{q.years[1]}" if q.years else ""
@@ -324,7 +326,7 @@ def partners(wh: Warehouse, q: AnalyticsQuery) -> IndicatorResult:
     """Suppliers of the market ranked by the query's measure, with rank and share change."""
     from corridor.analytics.suppliers import rank_change, supplier_table
 
-    ctx = _Context(wh, q)
+    ctx = AnalyticsContext(wh, q)
     table = rank_change(supplier_table(ctx.market_flows(), q.measure))
     cols = ["year", "supplier", "is_country", "value", "weight", "share", "rank", "prev_rank",
             "rank_change", "share_change", "market_total"]  # fmt: skip
@@ -338,7 +340,7 @@ def growth(wh: Warehouse, q: AnalyticsQuery) -> IndicatorResult:
     from corridor.analytics.growth import cagr, contribution, index, yoy
     from corridor.analytics.suppliers import supplier_table
 
-    ctx = _Context(wh, q)
+    ctx = AnalyticsContext(wh, q)
     s = supplier_table(ctx.market_flows(), q.measure).filter(lambda r: r.is_country)
     s = s.select("year", "supplier", value=s[q.measure])
     years = q.years or tuple(_scalar(s.aggregate(a=s.year.min(), b=s.year.max())).values())
@@ -364,7 +366,7 @@ def concentration(wh: Warehouse, q: AnalyticsQuery) -> IndicatorResult:
     from corridor.analytics.suppliers import supplier_table
     from corridor.reference.countries import group_members
 
-    ctx = _Context(wh, q)
+    ctx = AnalyticsContext(wh, q)
     s = supplier_table(ctx.market_flows(), q.measure)
     rows = _rows(conc.concentration(s, q.measure, top_n=q.top_n), ["year"])
     groups = {g: group_members(g) for g in GROUPS}
@@ -381,7 +383,7 @@ def prices(wh: Warehouse, q: AnalyticsQuery) -> IndicatorResult:
     """Unit values by supplier and HS line with outlier flags and premium vs the median."""
     from corridor.analytics.prices import unit_value_outliers, unit_values
 
-    ctx = _Context(wh, q)
+    ctx = AnalyticsContext(wh, q)
     uv = unit_values(ctx.market_flows())
     out = unit_value_outliers(uv).select(
         "year", "hs_code", "supplier", "median_uv", "robust_z", "is_outlier"
@@ -416,7 +418,7 @@ def mirror(wh: Warehouse, q: AnalyticsQuery) -> IndicatorResult:
     from corridor.analytics.mirror import CIF_FOB_BOUNDS, mirror_flows
     from corridor.analytics.scope import hs_match
 
-    ctx = _Context(wh, q)
+    ctx = AnalyticsContext(wh, q)
     level = q.level or ctx.level()
     exporter = ctx.exporter.code if ctx.exporter else None
     mf = mirror_flows(ctx.trade, importer=ctx.importer.code, exporter=exporter,
@@ -436,7 +438,7 @@ def mix(wh: Warehouse, q: AnalyticsQuery) -> IndicatorResult:
     """Product shares at chapter, heading and HS6 level, with the exporter's share in each."""
     from corridor.analytics.mix import exporter_product_shares, product_mix
 
-    ctx = _Context(wh, q)
+    ctx = AnalyticsContext(wh, q)
     flows = ctx.market_flows()
     finest = ctx.level() or 6
     rows: list[dict[str, Any]] = []
@@ -468,7 +470,7 @@ def scrap(wh: Warehouse, q: AnalyticsQuery) -> IndicatorResult:
     from corridor.analytics.scope import classic_totals
     from corridor.analytics.scrap import scrap_balance
 
-    ctx = _Context(wh, q)
+    ctx = AnalyticsContext(wh, q)
     table = scrap_balance(ctx.trade, ctx.importer.code, q.years, q.dataset)
     rows = _rows(table, ["year"])
     if not rows:
@@ -492,7 +494,7 @@ def rca(wh: Warehouse, q: AnalyticsQuery) -> IndicatorResult:
     from corridor.analytics.scope import bilateral
     from corridor.analytics.suppliers import supplier_table
 
-    ctx = _Context(wh, q)
+    ctx = AnalyticsContext(wh, q)
     if not ctx.exporter:
         raise InvalidQuery("rca needs --exporter")
     fx = bilateral(ctx.trade, hs=ctx.hs, years=q.years, dataset=q.dataset, side="exporter",
@@ -524,7 +526,7 @@ def quality(wh: Warehouse, q: AnalyticsQuery) -> IndicatorResult:
     from corridor.analytics import quality as qa
     from corridor.analytics.prices import unit_value_outliers, unit_values
 
-    ctx = _Context(wh, q)
+    ctx = AnalyticsContext(wh, q)
     flows = ctx.market_flows()
     level = q.level or ctx.level()
     found = qa.findings(ctx.trade, importer=ctx.importer.code, hs=ctx.hs, years=q.years,

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
-from corridor.errors import InvalidQuery, NotFound
+from corridor.services.analytics import AnalyticsProvenance as Provenance
 
 if TYPE_CHECKING:
     from corridor.store.warehouse import Warehouse
@@ -34,24 +33,6 @@ class CountryRef(BaseModel):
     code: int
     iso3: str | None
     name: str
-
-
-class Provenance(BaseModel):
-    """Where the numbers come from and what they measure."""
-
-    datasets: list[str]
-    sources: list[str]
-    retrieved_at: list[datetime]
-    flow: str
-    value_basis: list[str]
-    units: dict[str, str] = Field(
-        default_factory=lambda: {"value": "USD", "weight": "kg", "share": "fraction 0-1"}
-    )
-    hs_scope: list[str]
-    hs_level: int
-    hs_revisions: list[str]
-    synthetic: bool
-    warehouse: str
 
 
 class SummaryYear(BaseModel):
@@ -108,21 +89,23 @@ def corridor_summary(
         engine: ``duckdb`` (default), ``spark`` or ``url`` (see
             :func:`corridor.analytics.backend.backend_for`).
     """
-    from corridor.analytics.backend import backend_for, trade_table
-    from corridor.analytics.scope import Scope, market_flows
     from corridor.analytics.suppliers import supplier_table
-    from corridor.reference.countries import resolve_country
-    from corridor.reference.hs import validate_hs
+    from corridor.services.analytics import AnalyticsContext, AnalyticsQuery
 
-    importer, exporter = resolve_country(query.importer), resolve_country(query.exporter)
-    if importer.code == exporter.code:
-        raise InvalidQuery(f"importer and exporter are both {importer.label}")
-    hs = tuple(validate_hs(h) for h in query.hs)
-    if query.years and query.years[0] > query.years[1]:
-        raise InvalidQuery(f"empty year range {query.years[0]}-{query.years[1]}")
-    backend = backend_for(engine, wh, hs=tuple(sorted({h[:2] for h in hs})))
-    scope = Scope(importer.code, hs, query.years, query.dataset, query.side)
-    flows = market_flows(trade_table(backend), scope)
+    ctx = AnalyticsContext(
+        wh,
+        AnalyticsQuery(
+            importer=query.importer,
+            exporter=query.exporter,
+            hs=query.hs,
+            years=query.years,
+            dataset=query.dataset,
+            side=query.side,
+            engine=engine,
+        ),
+    )
+    importer, exporter, hs = ctx.importer, ctx.exporter, ctx.hs
+    flows = ctx.market_flows()  # NotFound, naming what is missing, when empty
     by_value = supplier_table(flows, "value")
     by_weight = supplier_table(flows, "weight")
     rows = (
@@ -137,13 +120,6 @@ def corridor_summary(
         .to_pyarrow()
         .to_pylist()
     )  # fmt: skip
-    if not rows:
-        raise NotFound(
-            f"no {'imports reported by ' + importer.name if query.side == 'importer' else 'exports to ' + importer.name}"  # noqa: E501
-            f" for HS {','.join(hs)}"
-            + (f" in {query.years[0]}-{query.years[1]}" if query.years else "")
-            + " in the warehouse — load data first (`corridor sample`, `corridor ingest ...`)"
-        )
     years = sorted({r["year"] for r in rows})
     mine = {r["year"]: r for r in rows if r["supplier"] == exporter.code}
     out: list[SummaryYear] = []
@@ -175,7 +151,7 @@ def corridor_summary(
             )
         )
         prev = r
-    meta = _provenance(flows, wh, scope)
+    meta = ctx.provenance()
     first, last = out[0], out[-1]
     span = last.year - first.year
     return CorridorSummary(
@@ -186,43 +162,4 @@ def corridor_summary(
         cagr_value=_cagr(first.value_usd, last.value_usd, span),
         cagr_weight=_cagr(first.weight_kg, last.weight_kg, span),
         provenance=meta,
-    )
-
-
-def _provenance(flows, wh: Warehouse, scope) -> Provenance:
-    meta = (
-        flows.aggregate(
-            datasets=flows.dataset.collect(distinct=True),
-            bases=flows.value_basis.collect(distinct=True),
-            revs=flows.hs_rev.collect(distinct=True),
-            times=flows.retrieved_at.collect(distinct=True),
-            synthetic=flows.synthetic.any(),
-        )
-        .to_pyarrow()
-        .to_pylist()[0]
-    )
-    level = flows.hs_code.length().max().to_pyarrow().as_py()
-    sources = [
-        r[0]
-        for r in wh.con.execute(
-            "SELECT DISTINCT source FROM datasets WHERE dataset IN (SELECT unnest(?))",
-            [meta["datasets"]],
-        ).fetchall()
-    ]
-    flow = (
-        "imports as reported by the importer (flow M)"
-        if scope.side == "importer"
-        else "exports to the importer as reported by each supplier (flow X)"
-    )
-    return Provenance(
-        datasets=sorted(meta["datasets"] or []),
-        sources=sorted(sources),
-        retrieved_at=sorted(t for t in meta["times"] or [] if t is not None),
-        flow=flow,
-        value_basis=sorted(b for b in meta["bases"] or [] if b),
-        hs_scope=list(scope.hs),
-        hs_level=int(level or 0),
-        hs_revisions=sorted(meta["revs"] or []),
-        synthetic=bool(meta["synthetic"]),
-        warehouse=str(wh.path),
     )
