@@ -133,6 +133,7 @@ def save_chart(chart: alt.TopLevelMixin, directory: Path, name: str) -> dict[str
     spec = chart.to_dict()
     png = directory / f"{name}.png"
     svg = directory / f"{name}.svg"
-    png.write_bytes(vlc.vegalite_to_png(spec, scale=2))
-    svg.write_text(vlc.vegalite_to_svg(spec), "utf-8")
+    text = vlc.vegalite_to_svg(spec)  # render once; the PNG is rasterised from the SVG
+    svg.write_text(text, "utf-8")
+    png.write_bytes(vlc.svg_to_png(text, scale=2))
     return {"png": png, "svg": svg}

@@ -100,12 +100,7 @@ def render_brief(
                        data=folder / "data.json")  # fmt: skip
     tell("charts")
     specs = [c for s in brief.sections for c in s.charts]
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        saved = pool.map(lambda c: (c.name, save_chart(build_chart(c), folder, f"chart-{c.name}")),
-                         specs)  # fmt: skip
-        files.charts = dict(saved)
+    files.charts = {c.name: save_chart(build_chart(c), folder, f"chart-{c.name}") for c in specs}
     images = {n: _data_uri(p["svg"], "image/svg+xml") for n, p in files.charts.items()}
     tell("html")
     html = render_html(brief, images)
