@@ -5,19 +5,29 @@ every interpretation its wording allows; results use the JSON schema ``corridor.
 (``docs/claims.md``).
 """
 
-from corridor.services.claims.evaluate import Checker
-from corridor.services.claims.models import (
-    SCHEMA,
-    CheckDocument,
-    CheckResult,
-    Claim,
-    ClaimError,
-    Finding,
-    Interpretation,
-    Tolerances,
-    Verdict,
-)
-from corridor.services.claims.parse import UnreadableClaim, claim_from_mapping, parse_claim
+from importlib import import_module
+from typing import Any
+
+# Names are imported on first use, so `corridor --help` (which lists the grammar's forms)
+# does not pay for pydantic models and the evaluator.
+_HOMES = {
+    "Checker": "evaluate",
+    "UnreadableClaim": "parse",
+    "claim_from_mapping": "parse",
+    "parse_claim": "parse",
+    **dict.fromkeys(
+        ("SCHEMA", "CheckDocument", "CheckResult", "Claim", "ClaimError", "Finding",
+         "Interpretation", "Tolerances", "Verdict"),
+        "models",
+    ),
+}  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOMES:
+        return getattr(import_module(f"corridor.services.claims.{_HOMES[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "SCHEMA",
