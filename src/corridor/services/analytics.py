@@ -218,20 +218,11 @@ class AnalyticsContext:
         self, rows: ir.Table | None = None, flow: str | None = None
     ) -> AnalyticsProvenance:
         """Provenance of the rows behind a result (default: the market flows)."""
+        from corridor.analytics.provenance import row_provenance
+
         rows = self.flows if rows is None else rows
-        meta = (
-            rows.aggregate(
-                datasets=rows.dataset.collect(distinct=True),
-                bases=rows.value_basis.collect(distinct=True),
-                revs=rows.hs_rev.collect(distinct=True),
-                times=rows.retrieved_at.collect(distinct=True),
-                synthetic=rows.synthetic.any(),
-                level=rows.hs_code.length().max(),
-            )
-            .to_pyarrow()
-            .to_pylist()[0]
-        )
-        datasets = sorted(meta["datasets"] or [])
+        meta = row_provenance(rows)
+        datasets = meta["datasets"]
         sources = [
             r[0]
             for r in self.wh.con.execute(
@@ -249,13 +240,13 @@ class AnalyticsContext:
         return AnalyticsProvenance(
             datasets=datasets,
             sources=sources,
-            retrieved_at=sorted(t for t in meta["times"] or [] if t is not None),
+            retrieved_at=meta["retrieved_at"],
             flow=flow,
-            value_basis=sorted(b for b in meta["bases"] or [] if b),
+            value_basis=meta["value_basis"],
             hs_scope=list(self.hs),
-            hs_level=meta["level"],
-            hs_revisions=sorted(meta["revs"] or []),
-            synthetic=bool(meta["synthetic"]),
+            hs_level=meta["hs_level"],
+            hs_revisions=meta["hs_revisions"],
+            synthetic=meta["synthetic"],
             engine=self.q.engine,
             warehouse=str(self.wh.path),
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from corridor.analytics.provenance import row_provenance
 from corridor.services.claims.models import Provenance
 
 if TYPE_CHECKING:
@@ -97,17 +98,7 @@ class ClaimData:
         """Provenance of the rows behind a figure (the interpretation's flows in ``years``)."""
         f = self._flows(dataset, hs, side, importer)
         f = f.filter(f.year.isin(years))
-        meta = (
-            f.aggregate(
-                bases=f.value_basis.collect(distinct=True),
-                revs=f.hs_rev.collect(distinct=True),
-                times=f.retrieved_at.collect(distinct=True),
-                synthetic=f.synthetic.any(),
-                level=f.hs_code.length().max(),
-            )
-            .to_pyarrow()
-            .to_pylist()[0]
-        )
+        meta = row_provenance(f)
         sources = [
             r[0]
             for r in self.wh.con.execute(
@@ -117,13 +108,13 @@ class ClaimData:
         return Provenance(
             sources=sources,
             datasets=[dataset],
-            retrieved_at=sorted(t for t in meta["times"] or [] if t is not None),
+            retrieved_at=meta["retrieved_at"],
             flow=flow,
-            value_basis=sorted(b for b in meta["bases"] or [] if b),
+            value_basis=meta["value_basis"],
             hs_scope=list(hs),
-            hs_level=meta["level"],
-            hs_revisions=sorted(meta["revs"] or []),
-            synthetic=bool(meta["synthetic"]),
+            hs_level=meta["hs_level"],
+            hs_revisions=meta["hs_revisions"],
+            synthetic=meta["synthetic"],
         )
 
 
