@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
@@ -194,9 +195,16 @@ class AnalyticsContext:
         self.scope = Scope(self.importer.code, self.hs, q.years, q.dataset, q.side, q.level)
         self.flows = market_flows(self.trade, self.scope)
 
+    @cached_property
+    def flows_meta(self) -> dict[str, Any]:
+        """Provenance facts of the market flows, read once (also says whether any exist)."""
+        from corridor.analytics.provenance import row_provenance
+
+        return row_provenance(self.flows)
+
     def market_flows(self, require: bool = True) -> ir.Table:
         """The scope's flows, with a clear error when the warehouse holds none."""
-        if require and self.flows.count().to_pyarrow().as_py() == 0:
+        if require and not self.flows_meta["datasets"]:
             raise NotFound(self.missing_message())
         return self.flows
 
@@ -212,7 +220,7 @@ class AnalyticsContext:
 
     def level(self) -> int | None:
         """The HS level the flows are summed at."""
-        return _scalar(self.flows.hs_code.length().max())
+        return self.flows_meta["hs_level"]
 
     def provenance(
         self, rows: ir.Table | None = None, flow: str | None = None
@@ -220,8 +228,7 @@ class AnalyticsContext:
         """Provenance of the rows behind a result (default: the market flows)."""
         from corridor.analytics.provenance import row_provenance
 
-        rows = self.flows if rows is None else rows
-        meta = row_provenance(rows)
+        meta = self.flows_meta if rows is None else row_provenance(rows)
         datasets = meta["datasets"]
         sources = [
             r[0]
