@@ -54,12 +54,19 @@ _TABLE_COLUMNS: dict[str, list[str]] = {
 }  # fmt: skip
 
 
+_WHOLE = {"hhi", "hhi_change"}  # index points: whole numbers read best
+
+
 def _fmt(key: str, measure: str):
     def num(v: Any) -> str:
         if v is None:
             return "—"
         if isinstance(v, float):
+            if key in _WHOLE:
+                return f"{v:+,.0f}" if key.endswith("_change") else f"{v:,.0f}"
             return f"{v:,.3f}" if abs(v) < 100 else f"{v:,.0f}"
+        if key == "rank_change" and isinstance(v, int):
+            return f"{v:+d}" if v else "0"
         return str(v)
 
     if key in _PCT:

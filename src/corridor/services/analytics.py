@@ -176,7 +176,7 @@ FIELDS: dict[str, dict[str, str]] = {
 class AnalyticsContext:
     """A resolved query bound to an engine: countries, scope, the trade table, the flows."""
 
-    def __init__(self, wh: Warehouse, q: AnalyticsQuery) -> None:
+    def __init__(self, wh: Warehouse, q: AnalyticsQuery, *, lookback: int = 0) -> None:
         from corridor.analytics.backend import backend_for, trade_table
         from corridor.analytics.scope import Scope, market_flows
         from corridor.reference.countries import resolve_country
@@ -192,7 +192,10 @@ class AnalyticsContext:
         self.hs = tuple(validate_hs(h) for h in q.hs)
         self.backend: BaseBackend = backend_for(q.engine, wh, hs=_spark_prefixes(self.hs))
         self.trade = trade_table(self.backend)
-        self.scope = Scope(self.importer.code, self.hs, q.years, q.dataset, q.side, q.level)
+        # ``lookback`` reads years before the query's first year (for changes on a year
+        # before); results are cut back to the query's years with ``in_years``.
+        years = (q.years[0] - lookback, q.years[1]) if q.years and lookback else q.years
+        self.scope = Scope(self.importer.code, self.hs, years, q.dataset, q.side, q.level)
         self.flows = market_flows(self.trade, self.scope)
 
     @cached_property
@@ -207,6 +210,14 @@ class AnalyticsContext:
         if require and not self.flows_meta["datasets"]:
             raise NotFound(self.missing_message())
         return self.flows
+
+    def in_years(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Rows of the query's own years (drops look-back years); NotFound when none are left."""
+        if self.q.years:
+            rows = [r for r in rows if r["year"] >= self.q.years[0]]
+        if not rows:
+            raise NotFound(self.missing_message())
+        return rows
 
     def missing_message(self) -> str:
         """One line saying which flows the warehouse lacks and how to load them."""
@@ -324,11 +335,11 @@ def partners(wh: Warehouse, q: AnalyticsQuery) -> IndicatorResult:
     """Suppliers of the market ranked by the query's measure, with rank and share change."""
     from corridor.analytics.suppliers import rank_change, supplier_table
 
-    ctx = AnalyticsContext(wh, q)
+    ctx = AnalyticsContext(wh, q, lookback=1)  # the first year's change needs the year before
     table = rank_change(supplier_table(ctx.market_flows(), q.measure))
     cols = ["year", "supplier", "is_country", "value", "weight", "share", "rank", "prev_rank",
             "rank_change", "share_change", "market_total"]  # fmt: skip
-    rows = _names(_rows(table.select(*cols), ["year", "rank", "supplier"]))
+    rows = _names(ctx.in_years(_rows(table.select(*cols), ["year", "rank", "supplier"])))
     notes = ["World (0) is excluded; n.e.s. areas are in the total but not ranked."]
     return ctx.result("partners", rows, notes=notes)
 
@@ -338,7 +349,7 @@ def growth(wh: Warehouse, q: AnalyticsQuery) -> IndicatorResult:
     from corridor.analytics.growth import cagr, contribution, index, yoy
     from corridor.analytics.suppliers import supplier_table
 
-    ctx = AnalyticsContext(wh, q)
+    ctx = AnalyticsContext(wh, q, lookback=1)  # the first year's YoY needs the year before
     s = supplier_table(ctx.market_flows(), q.measure).filter(lambda r: r.is_country)
     s = s.select("year", "supplier", value=s[q.measure])
     years = q.years or tuple(_scalar(s.aggregate(a=s.year.min(), b=s.year.max())).values())
@@ -351,7 +362,7 @@ def growth(wh: Warehouse, q: AnalyticsQuery) -> IndicatorResult:
     g = cagr(s, "value", first, last, ["supplier"]).select("supplier", "cagr_value")
     t = t.left_join(g, "supplier").select(*t.columns, "cagr_value")
     t = t.rename(yoy="yoy_value", index="index_value", cagr="cagr_value")
-    rows = _names(_rows(t, ["supplier", "year"]))
+    rows = _names(ctx.in_years(_rows(t, ["supplier", "year"])))
     if ctx.exporter:
         rows = [r for r in rows if r["supplier"] == ctx.exporter.code] or rows
     notes = [f"measure: {q.measure}; index base year {base}; CAGR {first}-{last}"]
