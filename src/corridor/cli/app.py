@@ -228,9 +228,7 @@ def demo(
     pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="Render brief.pdf.")] = True,
 ) -> None:
     """The main job: the India→Japan aluminium corridor, as a table and as the corridor brief."""
-    from corridor.cli.brief import make_brief, print_files
-    from corridor.services.brief import BriefQuery
-    from corridor.services.summary import SummaryQuery, corridor_summary
+    from corridor.report.worker import RenderWorker
     from corridor.settings import get_settings
 
     start = time.perf_counter()
@@ -238,7 +236,12 @@ def demo(
     settings = get_settings()
     years = (2015, 2024)
     folder = out or settings.data_dir / "briefs" / ("jpn-ind-76-live" if live else "jpn-ind-76")
-    with open_wh(ctx, sample=not live) as wh:
+    # The chart/PDF worker starts first: its start-up overlaps the sample and the analytics.
+    with RenderWorker(folder) as worker, open_wh(ctx, sample=not live) as wh:
+        from corridor.cli.brief import make_brief, print_files
+        from corridor.services.brief import BriefQuery
+        from corridor.services.summary import SummaryQuery, corridor_summary
+
         if live:
             _fetch_live(wh, years)
         else:
@@ -255,7 +258,7 @@ def demo(
         print_summary(corridor_summary(wh, query), fmt)
         brief, files = make_brief(
             wh, BriefQuery(importer="JPN", exporter="IND", hs=["76"], years=years), folder,
-            pdf=pdf,
+            pdf=pdf, worker=worker,
         )  # fmt: skip
     if fmt is Format.table:
         print_files(files, brief.synthetic)

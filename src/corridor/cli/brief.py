@@ -10,6 +10,7 @@ import typer
 
 if TYPE_CHECKING:
     from corridor.report.render import BriefFiles
+    from corridor.report.worker import RenderWorker
     from corridor.services.brief import Brief, BriefQuery
     from corridor.store.warehouse import Warehouse
 
@@ -24,13 +25,22 @@ _LABELS = {
 
 
 def make_brief(
-    wh: Warehouse, query: BriefQuery, out: Path, *, pdf: bool = True
+    wh: Warehouse,
+    query: BriefQuery,
+    out: Path,
+    *,
+    pdf: bool = True,
+    worker: RenderWorker | None = None,
 ) -> tuple[Brief, BriefFiles]:
-    """Build and render a brief with a Rich progress bar (one step per section and file)."""
+    """Build and render a brief with a Rich progress bar (one step per section and file).
+
+    Pass a ``worker`` started early (before the heavy imports) to overlap its start-up too.
+    """
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from corridor.cli.output import stderr
     from corridor.report.render import RENDER_STEPS, render_brief
+    from corridor.report.worker import RenderWorker
     from corridor.services.brief import STEPS, build_brief
 
     steps = [*STEPS, *(s for s in RENDER_STEPS if pdf or s != "pdf")]
@@ -51,8 +61,9 @@ def make_brief(
             started[0] = True
             bar.update(task, description=f"brief: {_LABELS.get(step, step)}")
 
-        brief = build_brief(wh, query, progress=tell)
-        files = render_brief(brief, out, pdf=pdf, progress=tell)
+        with worker or RenderWorker(out) as draw:  # draws charts while sections compute
+            brief = build_brief(wh, query, progress=tell, on_section=draw.submit)
+            files = render_brief(brief, out, pdf=pdf, progress=tell, worker=draw)
         bar.update(task, completed=len(steps), description="brief: done")
     return brief, files
 
@@ -93,17 +104,21 @@ def register(app: typer.Typer) -> None:
         pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="Render brief.pdf.")] = True,
     ) -> None:
         """The corridor brief: HTML + PDF with charts, data.json and CSVs, in one folder."""
-        from corridor.cli.app import open_wh, parse_years
-        from corridor.cli.output import stderr
-        from corridor.errors import InvalidQuery
-        from corridor.services.brief import BriefQuery
-
         start = time.perf_counter()
-        if side not in ("importer", "exporter"):
-            raise InvalidQuery(f"--side {side!r} (accepted: importer, exporter)")
-        query = BriefQuery(importer=importer, exporter=exporter, hs=hs or ["76"],
-                           years=parse_years(years), dataset=dataset, side=side)  # fmt: skip
-        with open_wh(ctx, read_only=True) as wh:
-            made, files = make_brief(wh, query, out, pdf=pdf)
+        from corridor.report.worker import RenderWorker
+
+        with RenderWorker(out) as worker:  # starts now, so its imports overlap ours
+            from corridor.cli.app import open_wh, parse_years
+            from corridor.errors import InvalidQuery
+            from corridor.services.brief import BriefQuery
+
+            if side not in ("importer", "exporter"):
+                raise InvalidQuery(f"--side {side!r} (accepted: importer, exporter)")
+            query = BriefQuery(importer=importer, exporter=exporter, hs=hs or ["76"],
+                               years=parse_years(years), dataset=dataset, side=side)  # fmt: skip
+            with open_wh(ctx, read_only=True) as wh:
+                made, files = make_brief(wh, query, out, pdf=pdf, worker=worker)
+        from corridor.cli.output import stderr
+
         print_files(files, made.synthetic)
         stderr().print(f"[dim]done in {time.perf_counter() - start:.1f} s[/]")

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from corridor.report.worker import RenderWorker
     from corridor.services.brief import Brief
 
 __all__ = ["RENDER_STEPS", "BriefFiles", "render_brief", "render_html"]
@@ -82,6 +83,7 @@ def render_brief(
     *,
     pdf: bool = True,
     progress: Callable[[str], None] | None = None,
+    worker: RenderWorker | None = None,
 ) -> BriefFiles:
     """Write the output folder for ``brief``.
 
@@ -90,27 +92,31 @@ def render_brief(
         folder: Output folder (created; existing brief files are replaced).
         pdf: Also render ``brief.pdf`` with WeasyPrint.
         progress: Called with each step name (see :data:`RENDER_STEPS`).
+        worker: A :class:`~corridor.report.worker.RenderWorker` for ``folder`` that already
+            received every section (the CLI overlaps drawing with the analytics); without
+            one, a worker is started here.
     """
-    from corridor.report.charts import build_chart, save_chart
+    if worker is None:
+        from corridor.report.worker import RenderWorker
 
+        with RenderWorker(folder) as own:
+            for section in brief.sections:
+                own.submit(section)
+            return render_brief(brief, folder, pdf=pdf, progress=progress, worker=own)
     tell = progress or (lambda step: None)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     files = BriefFiles(folder=folder, html=folder / "brief.html", pdf=None,
                        data=folder / "data.json")  # fmt: skip
     tell("charts")
-    specs = [c for s in brief.sections for c in s.charts]
-    files.charts = {c.name: save_chart(build_chart(c), folder, f"chart-{c.name}") for c in specs}
+    files.charts = worker.charts()
     images = {n: _data_uri(p["svg"], "image/svg+xml") for n, p in files.charts.items()}
     tell("html")
     html = render_html(brief, images)
     files.html.write_text(html, "utf-8")
     if pdf:
         tell("pdf")
-        import weasyprint
-
-        files.pdf = folder / "brief.pdf"
-        weasyprint.HTML(string=html, base_url=str(folder)).write_pdf(files.pdf)
+        files.pdf = worker.pdf(html, folder / "brief.pdf")
     tell("data")
     doc = brief.model_dump(mode="json", by_alias=True)
     doc["units"] = {"usd": "USD", "kg": "kg", "fraction": "fraction 0-1 (0.12 = 12 %)",

@@ -998,6 +998,7 @@ def build_brief(
     q: BriefQuery,
     *,
     progress: Callable[[str], None] | None = None,
+    on_section: Callable[[Section], None] | None = None,
 ) -> Brief:
     """Run the analytics for a corridor and compose the brief.
 
@@ -1005,6 +1006,8 @@ def build_brief(
         wh: The open warehouse.
         q: Importer, exporter, HS scope, years, dataset and reporting side.
         progress: Called with each step name (see :data:`STEPS`) before it runs.
+        on_section: Called with each section as soon as it is built (e.g. to draw its charts
+            while the next section's analytics run).
 
     Raises:
         InvalidQuery: unknown country, bad HS code, empty year range.
@@ -1012,16 +1015,15 @@ def build_brief(
     """
     b = _Builder(wh, q)
     tell = progress or (lambda step: None)
+    built = on_section or (lambda section: None)
     sections: list[Section] = []
-    tell("headline")
-    sections.append(b.headline())
-    for step, fn in (("suppliers", b.suppliers), ("dependency", b.dependency),
-                     ("prices", b.prices), ("mix", b.mix), ("mirror", b.mirror),
-                     ("scrap", b.scrap)):  # fmt: skip
+    steps = (("headline", b.headline), ("suppliers", b.suppliers),
+             ("dependency", b.dependency), ("prices", b.prices), ("mix", b.mix),
+             ("mirror", b.mirror), ("scrap", b.scrap), ("notes", b.data_notes))  # fmt: skip
+    for step, fn in steps:
         tell(step)
         sections.append(fn())
-    tell("notes")
-    sections.append(b.data_notes())
+        built(sections[-1])
     query = {"importer": {"code": b.importer.code, "iso3": b.importer.iso3, "name": b.imp},
              "exporter": {"code": b.exporter.code, "iso3": b.exporter.iso3, "name": b.exp},
              "hs": b.hs, "years": list(q.years) if q.years else None, "dataset": q.dataset,
