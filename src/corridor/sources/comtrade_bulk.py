@@ -52,11 +52,6 @@ class BulkFile:
     row_key: str
     publication_date: str | None
 
-    @property
-    def approx_bytes(self) -> int | None:
-        """The listed size in bytes (rounded by the server), if it parses."""
-        return parse_size(self.file_size)
-
 
 def parse_size(text: str | None) -> int | None:
     """``'183.34 KB'`` → 187740 (KB = 1024 bytes); None when unparseable."""

@@ -133,10 +133,6 @@ class Warehouse:
         row = self.con.execute(sql, params or []).fetchone()
         return None if row is None else row[0]
 
-    def is_synthetic(self) -> bool:
-        """True when any row in the warehouse is synthetic."""
-        return bool(self.scalar("SELECT bool_or(synthetic) FROM trade"))
-
     def status(self) -> dict[str, Any]:
         """Counts per dataset, with provenance, for `corridor status`."""
         rows = self.con.execute(
