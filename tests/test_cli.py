@@ -146,3 +146,17 @@ def test_summary_on_weight_only_panel(cli, shared_data: Path) -> None:
         )
         assert years[year]["weight_kg"] == india
         assert years[year]["share_of_weight"] == pytest.approx(india / sum(market), rel=1e-12)
+
+
+def test_every_command_is_in_the_readme() -> None:
+    """Each command a user can run is shown in the README (docs cannot fall behind)."""
+    import re
+
+    import typer
+
+    from corridor.cli.app import app
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    names = sorted(typer.main.get_command(app).commands)
+    missing = [n for n in names if not re.search(rf"corridor {re.escape(n)}\b", readme)]
+    assert len(names) >= 18 and missing == []
