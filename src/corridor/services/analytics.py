@@ -61,8 +61,8 @@ class AnalyticsQuery(BaseModel):
     base_year: int | None = None
 
 
-class AnalyticsProvenance(BaseModel):
-    """Where the numbers come from and what they measure."""
+class SourceProvenance(BaseModel):
+    """Where a figure's rows come from and what they measure (shared by every result)."""
 
     datasets: list[str]
     sources: list[str]
@@ -73,6 +73,11 @@ class AnalyticsProvenance(BaseModel):
     hs_level: int | None
     hs_revisions: list[str]
     synthetic: bool
+
+
+class AnalyticsProvenance(SourceProvenance):
+    """Provenance of an indicator result: the rows' sources plus engine and warehouse."""
+
     engine: str
     warehouse: str
     units: dict[str, str] = Field(

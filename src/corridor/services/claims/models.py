@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
+
+from corridor.services.analytics import SourceProvenance as Provenance
 
 __all__ = [
     "SCHEMA",
@@ -95,20 +96,6 @@ class Claim(BaseModel):
     rounding: float = 0.0
     rank: int | None = None
     rank_mode: Literal["top", "exact"] | None = None
-
-
-class Provenance(BaseModel):
-    """Where one figure comes from."""
-
-    sources: list[str]
-    datasets: list[str]
-    retrieved_at: list[datetime]
-    flow: str
-    value_basis: list[str]
-    hs_scope: list[str]
-    hs_level: int | None
-    hs_revisions: list[str]
-    synthetic: bool
 
 
 class Interpretation(BaseModel):
