@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from enum import Enum, StrEnum
 from typing import Any
 
-from corridor.numbers import fmt_pct, fmt_usd, fmt_weight
+from corridor.units import fmt_pct, fmt_usd, fmt_weight
 
 __all__ = ["Format", "emit_rows", "fmt_pct", "fmt_usd", "fmt_weight", "stderr", "stdout"]
 

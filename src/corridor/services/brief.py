@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, Field
 
 from corridor.errors import CorridorError, InvalidQuery, NotFound
-from corridor.numbers import fmt_pct, fmt_usd, fmt_weight
+from corridor.units import fmt_pct, fmt_usd, fmt_weight
 
 if TYPE_CHECKING:
     from corridor.services.analytics import AnalyticsQuery, IndicatorResult

@@ -13,7 +13,6 @@ from __future__ import annotations
 from itertools import product
 from typing import TYPE_CHECKING, Any
 
-from corridor.numbers import fmt_pct
 from corridor.services.claims.data import ClaimData
 from corridor.services.claims.models import (
     CheckResult,
@@ -24,6 +23,7 @@ from corridor.services.claims.models import (
     Tolerances,
     Verdict,
 )
+from corridor.units import fmt_pct
 
 if TYPE_CHECKING:
     from corridor.store.warehouse import Warehouse
