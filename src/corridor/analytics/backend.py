@@ -50,7 +50,7 @@ def duckdb_backend(wh: Warehouse) -> BaseBackend:
 
 
 def _log4j_path() -> Path:
-    ref = resources.files("corridor.analytics").joinpath("log4j2.properties")
+    ref = resources.files("corridor.store").joinpath("log4j2.properties")
     with resources.as_file(ref) as p:
         return Path(p)
 

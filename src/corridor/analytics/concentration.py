@@ -22,7 +22,7 @@ def concentration(
     suppliers: ir.Table,
     measure: str = "value",
     by: Sequence[str] = ("year",),
-    top_n: int = 5,
+    top_n: int | ir.IntegerValue = 5,
 ) -> ir.Table:
     """Concentration of each market's supply among countries.
 
@@ -33,6 +33,7 @@ def concentration(
       (0-10,000; one supplier with the whole market = 10,000).
     * ``top1_share``, ``top3_share``, ``topn_share`` — summed shares of the 1, 3, ``top_n``
       largest countries (ties broken by supplier code, so exactly N suppliers are counted).
+    * ``top1_supplier`` — the largest country (ties: the lower code).
     * ``n_for_90`` — the fewest countries whose shares add up to at least 90 % (NULL when
       all countries together stay below 90 %, e.g. because n.e.s. holds the rest).
     * ``n_suppliers`` — countries with a positive share; ``hhi_change`` — vs the previous
@@ -53,15 +54,17 @@ def concentration(
     out = s.group_by(by).aggregate(
         hhi=(s.share * s.share).sum() * 10_000,
         top1_share=s.share.sum(where=s.pos <= 1),
+        top1_supplier=s.supplier.max(where=s.pos <= 1),
         top3_share=s.share.sum(where=s.pos <= 3),
         topn_share=s.share.sum(where=s.pos <= top_n),
         n_suppliers=(s.share > 0).sum().cast("int64"),
         _covered=s.share.sum().round(9),
         _n90=(s.cum_before < COVER_SHARE).sum().cast("int64"),
     )
+    n = ibis.literal(top_n, "int32") if isinstance(top_n, int) else top_n.cast("int32")
     out = out.mutate(
         n_for_90=ibis.ifelse(out._covered >= COVER_SHARE, out._n90, ibis.null("int64")),
-        top_n=ibis.literal(top_n, "int32"),
+        top_n=n,
     ).drop("_covered", "_n90")
     if "year" in by:
         keys = [k for k in by if k != "year"]

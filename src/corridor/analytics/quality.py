@@ -9,7 +9,7 @@ Every check returns rows of one schema (:data:`FINDING_COLUMNS`) so they can be 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import ibis
 
@@ -199,13 +199,16 @@ def mirror_gaps(
     years: tuple[int, int] | None = None,
     level: int | None = None,
     bounds: tuple[float, float] = CIF_FOB_BOUNDS,
+    datasets: tuple[Any, Any] = (None, None),
+    hs_min_level: int | None = None,
 ) -> ir.Table:
     """Mirror pairs outside plausible CIF/FOB bounds, or with one side missing.
 
-    ``reporter`` = importer, ``partner`` = exporter, ``expected`` = FOB, ``observed`` = CIF.
+    ``reporter`` = importer, ``partner`` = exporter, ``expected`` = FOB, ``observed`` = CIF;
+    ``datasets`` pins the importer-side and exporter-side datasets.
     """
     mf = mirror_flows(t, importer=importer, hs=hs, years=years, level=level, bounds=bounds,
-                      with_refs=True)  # fmt: skip
+                      with_refs=True, datasets=datasets, hs_min_level=hs_min_level)  # fmt: skip
     mf = mf.filter(mf.flag.notnull())
     refs = ibis.coalesce(mf.refs_m, ibis.literal([], "array<string>")).concat(
         ibis.coalesce(mf.refs_x, ibis.literal([], "array<string>"))
@@ -219,7 +222,7 @@ def mirror_gaps(
     )  # fmt: skip
 
 
-def unit_value_findings(uv_outliers: ir.Table, importer: int) -> ir.Table:
+def unit_value_findings(uv_outliers: ir.Table, importer: int | ir.IntegerValue) -> ir.Table:
     """Unit values flagged by :func:`corridor.analytics.prices.unit_value_outliers`.
 
     Needs the outlier table built from a flows table (``refs`` are not kept there, so the
@@ -228,7 +231,11 @@ def unit_value_findings(uv_outliers: ir.Table, importer: int) -> ir.Table:
     o = uv_outliers.filter(uv_outliers.is_outlier)
     o = o.mutate(
         dataset=ibis.literal(None, "string"),
-        reporter=ibis.literal(importer, "int32"),
+        reporter=(
+            importer.cast("int32")
+            if isinstance(importer, ibis.Expr)
+            else ibis.literal(importer, "int32")
+        ),
         flow=ibis.literal("M"),
         refs=ibis.literal([], "array<string>"),
     )
@@ -242,18 +249,35 @@ def unit_value_findings(uv_outliers: ir.Table, importer: int) -> ir.Table:
 def findings(
     t: ir.Table,
     *,
-    importer: int | None = None,
-    hs: Sequence[str] | None = None,
-    years: tuple[int, int] | None = None,
+    importer: int | ir.IntegerValue | None = None,
+    hs: Sequence[Any] | None = None,
+    years: tuple[Any, Any] | None = None,
     level: int | None = None,
+    datasets: tuple[Any, Any] | None = (None, None),
+    hs_min_level: int | None = None,
 ) -> ir.Table:
-    """All row-level checks for a scope, unioned (unit-value outliers are added by callers)."""
+    """All row-level checks for a scope, unioned (unit-value outliers are added by callers).
+
+    ``datasets`` pins the importer-side and exporter-side datasets of the mirror check;
+    None leaves the mirror check out (no exporter reports to compare with).
+    """
     parts = [
         world_vs_partners(t, hs=hs, years=years),
         annual_vs_months(t, hs=hs, years=years),
         missing_weights(t, hs=hs, years=years),
-        mirror_gaps(t, importer=importer, hs=hs, years=years, level=level),
     ]
+    if datasets is not None:
+        parts.append(
+            mirror_gaps(
+                t,
+                importer=importer,
+                hs=hs,
+                years=years,
+                level=level,
+                datasets=datasets,
+                hs_min_level=hs_min_level,
+            )
+        )
     if importer is not None:
         parts[:3] = [
             p.filter((p.reporter == importer) | (p.partner == importer)) for p in parts[:3]

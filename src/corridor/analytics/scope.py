@@ -27,6 +27,7 @@ __all__ = [
     "classic_totals",
     "hs_match",
     "market_flows",
+    "min_level",
 ]
 
 Measure = Literal["value", "weight"]
@@ -78,12 +79,13 @@ class Scope:
     summed (2, 4 or 6); by default the finest level present in the scope is used.
     """
 
-    importer: int
-    hs: tuple[str, ...] = ("76",)
-    years: tuple[int, int] | None = None
-    dataset: str | None = None
+    importer: int | ir.IntegerValue
+    hs: tuple[str | ir.StringValue, ...] = ("76",)
+    years: tuple[int | ir.IntegerValue, int | ir.IntegerValue] | None = None
+    dataset: str | ir.StringValue | None = None
     side: Side = "importer"
     level: int | None = None
+    hs_min_level: int | None = None
 
 
 def classic_totals(t: ir.Table) -> ir.Table:
@@ -96,13 +98,25 @@ def classic_totals(t: ir.Table) -> ir.Table:
     )
 
 
-def hs_match(t: ir.Table, hs: Sequence[str]) -> ir.BooleanValue:
-    """True where ``hs_code`` starts with one of the codes in ``hs``."""
+def hs_match(t: ir.Table, hs: Sequence[str | ir.StringValue]) -> ir.BooleanValue:
+    """True where ``hs_code`` starts with one of the codes in ``hs`` (``TOTAL``: equals it).
+
+    Codes may be Ibis string parameters (compiled plans); ``TOTAL`` is then matched by
+    equality too, which a prefix match implies for the text ``TOTAL``.
+    """
     cond = None
     for code in hs:
-        c = t.hs_code.startswith(code)
+        c = t.hs_code == code if isinstance(code, str) and code == "TOTAL" else (
+            t.hs_code.startswith(code))  # fmt: skip
         cond = c if cond is None else cond | c
     return cond
+
+
+def min_level(hs: Sequence[str]) -> int:
+    """The coarsest level rows may have to sit inside the scope (``TOTAL`` = 0)."""
+    if not all(isinstance(h, str) for h in hs):
+        raise TypeError("HS parameters need an explicit hs_min_level")
+    return max(0 if h == "TOTAL" else len(h) for h in hs)
 
 
 def bilateral(
@@ -113,7 +127,8 @@ def bilateral(
     dataset: str | None = None,
     side: Side = "importer",
     level: int | None = None,
-    importer: int | None = None,
+    importer: int | ir.IntegerValue | None = None,
+    hs_min_level: int | None = None,
 ) -> ir.Table:
     """Flows between countries as seen from one reporting side, one HS level.
 
@@ -132,9 +147,11 @@ def bilateral(
             reported by the exporter, or BACI).
         level: HS level to sum (2, 4, 6); default the finest level present after filtering.
         importer: Only flows into this importer.
+        hs_min_level: the coarsest level inside the scope when ``hs`` holds parameters
+            (default: from the codes' lengths).
     """
     t = classic_totals(t)
-    if dataset:
+    if dataset is not None:
         t = t.filter(t.dataset == dataset)
     if side == "importer":
         t = t.filter(t.flow == "M").mutate(importer=t.reporter, supplier=t.partner)
@@ -143,7 +160,8 @@ def bilateral(
     if importer is not None:
         t = t.filter(t.importer == importer)
     if hs:
-        t = t.filter(hs_match(t, hs), t.hs_level >= max(len(h) for h in hs))
+        lowest = hs_min_level if hs_min_level is not None else min_level(hs)
+        t = t.filter(hs_match(t, hs), t.hs_level >= lowest)
     if years:
         t = t.filter(t.year.between(*years))
     if level is not None:
@@ -173,4 +191,5 @@ def market_flows(t: ir.Table, scope: Scope) -> ir.Table:
         side=scope.side,
         level=scope.level,
         importer=scope.importer,
+        hs_min_level=scope.hs_min_level,
     )

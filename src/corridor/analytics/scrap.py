@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import ibis
 
@@ -11,7 +11,7 @@ from corridor.analytics.scope import WORLD, classic_totals
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
-__all__ = ["PRIMARY_HS", "SCRAP_HS", "reporter_totals", "scrap_balance"]
+__all__ = ["PRIMARY_HS", "SCRAP_HS", "mirror_totals", "reporter_totals", "scrap_balance"]
 
 SCRAP_HS = "7602"  # aluminium waste and scrap
 PRIMARY_HS = "7601"  # unwrought aluminium
@@ -19,10 +19,10 @@ PRIMARY_HS = "7601"  # unwrought aluminium
 
 def reporter_totals(
     t: ir.Table,
-    country: int,
+    country: int | ir.IntegerValue,
     hs: str,
-    years: tuple[int, int] | None = None,
-    dataset: str | None = None,
+    years: tuple[Any, Any] | None = None,
+    dataset: str | ir.StringValue | None = None,
 ) -> ir.Table:
     """A country's own total imports (M) and exports (X) of one HS code, per year.
 
@@ -34,7 +34,7 @@ def reporter_totals(
     t = classic_totals(t).filter(
         t.reporter == country, t.flow.isin(["M", "X"]), t.hs_code.startswith(hs)
     )
-    if dataset:
+    if dataset is not None:
         t = t.filter(t.dataset == dataset)
     if years:
         t = t.filter(t.year.between(*years))
@@ -57,24 +57,63 @@ def reporter_totals(
     )
 
 
+def mirror_totals(
+    t: ir.Table,
+    country: int | ir.IntegerValue,
+    hs: str,
+    years: tuple[Any, Any] | None = None,
+    dataset: str | ir.StringValue | None = None,
+) -> ir.Table:
+    """A country's imports and exports of one HS code as its partners report them (flow X).
+
+    Imports are every exporter's reported exports to ``country``; exports are ``country``'s
+    reported exports to every partner (for BACI both are the reconciled flows). World (0) and
+    other aggregate partners are left out. Same columns as :func:`reporter_totals`
+    (``flow`` M = imports, X = exports).
+    """
+    t = classic_totals(t).filter(t.flow == "X", t.hs_code.startswith(hs))
+    if dataset is not None:
+        t = t.filter(t.dataset == dataset)
+    if years:
+        t = t.filter(t.year.between(*years))
+    t = t.filter((t.partner == country) | (t.reporter == country), t.partner != WORLD)
+    t = t.mutate(_coarsest=t.hs_level.min().over())
+    t = t.filter(t.hs_level == t._coarsest)
+    t = t.mutate(flow=ibis.ifelse(t.partner == country, "M", "X"))
+    agg = t.group_by(["year", "flow"]).aggregate(
+        value=t.value_usd.sum(), weight=t.net_weight_kg.sum()
+    )
+    return agg.mutate(basis=ibis.literal("partners' reports"))
+
+
+def _difference(a: ir.NumericValue, b: ir.NumericValue) -> ir.NumericValue:
+    """``a - b`` when both are reported, else NULL (missing is never 0)."""
+    return ibis.ifelse(a.notnull() & b.notnull(), a - b, ibis.null("float64"))
+
+
 def scrap_balance(
     t: ir.Table,
-    country: int,
-    years: tuple[int, int] | None = None,
-    dataset: str | None = None,
+    country: int | ir.IntegerValue,
+    years: tuple[Any, Any] | None = None,
+    dataset: str | ir.StringValue | None = None,
+    side: str = "importer",
 ) -> ir.Table:
     """A country's scrap trade per year and its relation to primary aluminium.
 
-    Columns (values USD, weights kg; NULL where not reported):
+    ``side='importer'`` reads the country's own reports (M and X); ``side='exporter'`` reads
+    partners' reports of flow X (and BACI). Columns (values USD, weights kg; NULL where not
+    reported — a missing side is never counted as 0):
 
-    * ``scrap_exports_usd``/``_kg``, ``scrap_imports_usd``/``_kg`` — HS 7602, own reports.
-    * ``net_scrap_usd``/``_kg = exports - imports`` (positive = net scrap exporter).
+    * ``scrap_exports_usd``/``_kg``, ``scrap_imports_usd``/``_kg`` — HS 7602.
+    * ``net_scrap_usd``/``_kg = exports - imports`` (positive = net scrap exporter; NULL
+      unless both are reported).
     * ``primary_imports_kg``, ``primary_exports_kg`` — HS 7601.
     * ``scrap_to_primary_imports = scrap_imports_kg / primary_imports_kg`` and
       ``scrap_to_primary_exports`` — by weight (nullif-guarded).
     """
-    s = reporter_totals(t, country, SCRAP_HS, years, dataset)
-    p = reporter_totals(t, country, PRIMARY_HS, years, dataset)
+    totals = reporter_totals if side == "importer" else mirror_totals
+    s = totals(t, country, SCRAP_HS, years, dataset)
+    p = totals(t, country, PRIMARY_HS, years, dataset)
     x, m = s.flow == "X", s.flow == "M"
     sa = s.group_by("year").aggregate(
         scrap_exports_usd=s.value.sum(where=x),
@@ -92,8 +131,8 @@ def scrap_balance(
         **{c: j[c] for c in j.columns if c.startswith(("scrap_", "primary_"))},
     )
     return j.mutate(
-        net_scrap_usd=j.scrap_exports_usd.fill_null(0) - j.scrap_imports_usd.fill_null(0),
-        net_scrap_kg=j.scrap_exports_kg.fill_null(0) - j.scrap_imports_kg.fill_null(0),
+        net_scrap_usd=_difference(j.scrap_exports_usd, j.scrap_imports_usd),
+        net_scrap_kg=_difference(j.scrap_exports_kg, j.scrap_imports_kg),
         scrap_to_primary_imports=j.scrap_imports_kg / j.primary_imports_kg.nullif(0),
         scrap_to_primary_exports=j.scrap_exports_kg / j.primary_exports_kg.nullif(0),
     )

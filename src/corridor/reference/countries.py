@@ -39,10 +39,12 @@ __all__ = [
     "countries",
     "countries_table",
     "country_by_code",
+    "group_info",
     "group_members",
     "groups",
     "groups_table",
     "is_partner_aggregate",
+    "memberships",
     "resolve_country",
 ]
 
@@ -290,10 +292,54 @@ def _groups_doc() -> dict[str, dict[str, Any]]:
     return yaml.safe_load(_read_text("groups.yaml"))["groups"]
 
 
+@dataclass(frozen=True)
+class Membership:
+    """One country's membership of a group, in calendar years (None: open-ended)."""
+
+    group_id: str
+    code: int
+    valid_from: int | None
+    valid_to: int | None
+    basis: str | None = None
+
+    def active_in(self, year: int) -> bool:
+        """True if the country counts as a member in ``year``."""
+        return (self.valid_from is None or year >= self.valid_from) and (
+            self.valid_to is None or year <= self.valid_to
+        )
+
+
+@lru_cache(maxsize=1)
+def memberships() -> tuple[Membership, ...]:
+    """Every dated group membership from ``groups.yaml`` (sorted by group and code)."""
+    out = []
+    for gid, g in _groups_doc().items():
+        since = g.get("since")
+        for m in g["members"]:
+            if isinstance(m, dict):
+                basis = " ".join(str(m["basis"]).split()) if m.get("basis") else None
+                out.append(Membership(gid, int(m["code"]), m.get("from"), m.get("to"), basis))
+            else:
+                out.append(Membership(gid, int(m), since, None))
+    return tuple(sorted(out, key=lambda x: (x.group_id, x.code)))
+
+
+def group_info(name: str) -> dict[str, Any]:
+    """A group's name, source, as-of date and note (for citations)."""
+    key = _GROUP_ALIASES.get(name.strip().lower(), name.strip().lower())
+    doc = _groups_doc()[key]
+    return {
+        k: " ".join(str(doc[k]).split()) for k in ("name", "source", "as_of", "note") if k in doc
+    }
+
+
 @lru_cache(maxsize=1)
 def groups() -> dict[str, frozenset[int]]:
-    """Return every group id (``quad``, ``g20``, ``eu27``, ...) with its member codes."""
-    return {gid: frozenset(int(c) for c in g["members"]) for gid, g in _groups_doc().items()}
+    """Return every group id (``quad``, ``g20``, ``eu27``, ...) with its member codes (ever)."""
+    out: dict[str, set[int]] = {}
+    for m in memberships():
+        out.setdefault(m.group_id, set()).add(m.code)
+    return {gid: frozenset(codes) for gid, codes in out.items()}
 
 
 _GROUP_ALIASES = {"eu": "eu27", "eu-27": "eu27", "eu_27": "eu27", "g-20": "g20"}
@@ -345,11 +391,23 @@ def countries_table() -> pa.Table:
 
 
 def groups_table() -> pa.Table:
-    """Return (group_id, code int16) rows for every group membership, sorted."""
+    """Return (group_id, code, valid_from, valid_to) rows for every membership, sorted."""
     import pyarrow as pa
 
-    pairs = sorted((gid, code) for gid, members in groups().items() for code in members)
+    rows = memberships()
     return pa.table(
-        {"group_id": [p[0] for p in pairs], "code": [p[1] for p in pairs]},
-        schema=pa.schema([("group_id", pa.string()), ("code", pa.int16())]),
+        {
+            "group_id": [m.group_id for m in rows],
+            "code": [m.code for m in rows],
+            "valid_from": [m.valid_from for m in rows],
+            "valid_to": [m.valid_to for m in rows],
+        },
+        schema=pa.schema(
+            [
+                ("group_id", pa.string()),
+                ("code", pa.int16()),
+                ("valid_from", pa.int16()),
+                ("valid_to", pa.int16()),
+            ]
+        ),
     )

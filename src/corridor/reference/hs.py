@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 __all__ = [
     "HS_REVISIONS",
     "HSCode",
+    "chapter_headings",
     "hs76_table",
     "hs_codes",
     "hs_level",
@@ -215,6 +216,13 @@ def validate_hs(code: str | int) -> str:
             f"invalid HS code {code!r} — chapter 77 is reserved for future use in the HS"
         )
     return text
+
+
+def chapter_headings(chapter: str) -> int | None:
+    """How many headings a chapter has (known for chapter 76 only; else None)."""
+    if chapter != "76":
+        return None
+    return len({c.code for c in hs_codes("H6") if c.level == 4})
 
 
 def hs_level(code: str | int) -> int:

@@ -12,6 +12,8 @@ Underneath, rows are stored narrowly so that ingest writes only what varies per 
 
 from __future__ import annotations
 
+from corridor.reference.record import TRADE_COLUMNS
+
 __all__ = [
     "BACI_COLUMNS",
     "KEY_COLUMNS",
@@ -23,34 +25,6 @@ __all__ = [
 ]
 
 SCHEMA_VERSION = "2"
-
-# name -> DuckDB type; the order is the view's column order.
-TRADE_COLUMNS: dict[str, str] = {
-    "year": "SMALLINT NOT NULL",
-    "period": "VARCHAR NOT NULL",  # '2022' (annual) or '202205' (monthly)
-    "freq": "VARCHAR NOT NULL",  # A | M
-    "reporter": "SMALLINT NOT NULL",  # Comtrade area code (BACI: the exporter)
-    "partner": "SMALLINT NOT NULL",  # Comtrade area code, 0 = World (BACI: the importer)
-    "partner2": "SMALLINT",  # second partner; 0 = total; NULL = not in source
-    "flow": "VARCHAR NOT NULL",  # M | X | RM | RX | ...
-    "hs_rev": "VARCHAR NOT NULL",  # H0..H6 (HS1992..HS2022)
-    "hs_code": "VARCHAR NOT NULL",  # '76', '7601', '760110', 'TOTAL'
-    "hs_level": "TINYINT NOT NULL",  # 0, 2, 4, 6
-    "customs_code": "VARCHAR",  # C00 = total; NULL = not in source
-    "mot_code": "INTEGER",  # 0 = total; NULL = not in source
-    "value_usd": "DOUBLE",  # US dollars; NULL = not reported (never 0 for missing)
-    "value_basis": "VARCHAR",  # CIF | FOB | NULL (no value)
-    "net_weight_kg": "DOUBLE",  # kg; NULL = missing (a reported 0 kg is stored as NULL)
-    "qty": "DOUBLE",  # supplementary quantity in qty_unit
-    "qty_unit": "VARCHAR",
-    "is_estimated_weight": "BOOLEAN",
-    "source": "VARCHAR NOT NULL",  # comtrade | baci | table | sample
-    "dataset": "VARCHAR NOT NULL",  # e.g. comtrade, baci-HS17-V202401, sample
-    "retrieved_at": "TIMESTAMP",  # when the raw file/response was obtained (UTC)
-    "raw_ref": "VARCHAR NOT NULL",  # sha256 of the raw file or response (raw_files.sha256)
-    "raw_row": "BIGINT",  # 1-based row/record in that file (BACI: NULL, key is unique)
-    "synthetic": "BOOLEAN NOT NULL",
-}
 
 # Per-file facts: stored once in raw_files, repeated on every row of the view.
 FILE_COLUMNS = ("source", "dataset", "retrieved_at", "raw_ref", "synthetic")
@@ -196,7 +170,9 @@ WAREHOUSE_DDL: tuple[str, ...] = (
     )""",
     """CREATE TABLE IF NOT EXISTS ref_country_group (
         group_id VARCHAR NOT NULL,
-        code SMALLINT NOT NULL
+        code SMALLINT NOT NULL,
+        valid_from SMALLINT,           -- first year of membership (NULL: always)
+        valid_to SMALLINT              -- last year of membership (NULL: still a member)
     )""",
     """CREATE TABLE IF NOT EXISTS ref_hs (
         hs_rev VARCHAR NOT NULL,

@@ -115,9 +115,10 @@ class Warehouse:
             "ref_hs": hs76_table(),
         }
         with self.transaction() as con:
-            for name, arrow in tables.items():
+            for name, arrow in tables.items():  # recreated: a new version may add columns
                 con.register("_ref_src", arrow)
-                con.execute(f"DELETE FROM {name}")
+                con.execute(f"DROP TABLE IF EXISTS {name}")
+                con.execute(next(d for d in WAREHOUSE_DDL if f" {name} (" in d))
                 cols = ", ".join(arrow.column_names)
                 con.execute(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM _ref_src")
                 con.unregister("_ref_src")

@@ -1,0 +1,484 @@
+"""``Session(catalog, query)``: one corridor question, resolved once, under every service.
+
+Opening a session runs one query (the ``coverage`` indicator) that says what the warehouse
+holds for the question on each reporting side and in each dataset. From it the session
+decides — and says why — which side to read (the importer's own report when it has one,
+else the exporters'), which measure (value when reported, else net weight), which dataset
+(real before synthetic, one at a time so nothing is double counted), the HS level summed and
+the scope the data actually covers. Every indicator then runs through the session: compiled
+once per shape, memoised per question, returned as a typed :class:`Result` with provenance.
+Nothing here touches a database connection; the catalog does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from corridor.errors import CorridorError, InvalidQuery, NotFound
+from corridor.services.result import Provenance, Result
+
+if TYPE_CHECKING:
+    from corridor.analytics.plans import PlanCache
+    from corridor.analytics.registry import Indicator, Shape
+    from corridor.query import CorridorQuery
+    from corridor.store.catalog import Catalog
+
+__all__ = ["Session", "open_session"]
+
+_REPORT = {"importer": "importer", "exporter": "exporter"}
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """One (side, dataset) row of the coverage probe."""
+
+    side: str
+    dataset: str
+    source: str
+    rows: int
+    value_rows: int
+    weight_rows: int
+    first_year: int
+    last_year: int
+    levels: tuple[int, ...]
+    codes6: tuple[str, ...]
+    codes4: tuple[str, ...]
+    codes2: tuple[str, ...]
+    value_basis: tuple[str, ...]
+    hs_revisions: tuple[str, ...]
+    first_retrieved: datetime | None
+    last_retrieved: datetime | None
+    synthetic: bool
+    description: str | None
+    licence: str | None
+    value_unit_original: str | None
+    weight_unit_original: str | None
+
+    @property
+    def reconciled(self) -> bool:
+        """True for BACI-like datasets (neither side's own report)."""
+        return self.source == "baci"
+
+    @property
+    def finest(self) -> int:
+        """The finest HS level present."""
+        return max(self.levels) if self.levels else 0
+
+
+def _sorted(values: Any) -> tuple:
+    return tuple(sorted(v for v in (values or []) if v is not None and v != ""))
+
+
+class Session:
+    """A corridor question bound to a catalog (see the module docstring).
+
+    Args:
+        catalog: where the data is (:func:`corridor.store.catalog.open_catalog`).
+        query: the question (:class:`corridor.query.CorridorQuery`).
+        plans: the compiled-plan cache (default: the process-wide one under the cache dir).
+    """
+
+    def __init__(self, catalog: Catalog, query: CorridorQuery, *, plans: PlanCache | None = None):
+        self.catalog = catalog
+        self.query = query
+        if plans is None:
+            from corridor.analytics.plans import plan_cache
+            from corridor.settings import get_settings
+
+            plans = plan_cache(get_settings().cache_dir / "plans")
+        self.plans = plans
+        self._results: dict[tuple, Result] = {}
+        self.decisions: list[str] = []
+
+    # -- what the data holds ---------------------------------------------------------------
+    @cached_property
+    def coverage(self) -> list[Coverage]:
+        """What the warehouse holds for the question, per side and dataset (one query)."""
+        from corridor.analytics.registry import Shape
+
+        q = self.query
+        shape = Shape("importer", "value", self._hs_shape(), bool(q.years), False, False, None)
+        names, rows = self._execute("coverage", shape, self._values())
+        out = []
+        for r in rows:
+            d = dict(zip(names, r, strict=True))
+            for k in ("levels", "codes6", "codes4", "codes2", "value_basis", "hs_revisions"):
+                d[k] = _sorted(d[k])
+            out.append(Coverage(**d))
+        if q.dataset:
+            out = [c for c in out if c.dataset == q.dataset]
+        return out
+
+    def _side_rows(self, side: str) -> list[Coverage]:
+        return [c for c in self.coverage if c.side == side]
+
+    @cached_property
+    def side(self) -> str:
+        """The reporting side read: ``importer`` (flow M) or ``exporter`` (flow X)."""
+        q = self.query
+        if q.side != "auto":
+            if not self._side_rows(q.side):
+                raise NotFound(self.missing(side=q.side))
+            return q.side
+        if self._side_rows("importer"):
+            return "importer"
+        if self._side_rows("exporter"):
+            exp = self._side_rows("exporter")
+            if any(c.reconciled for c in exp):
+                self.decisions.append(
+                    f"{q.importer.name} reports no imports for this scope: using reconciled "
+                    "BACI flows (exporter → importer, FOB)"
+                )
+            else:
+                self.decisions.append(
+                    f"{q.importer.name} reports no imports for this scope: using its "
+                    "partners' reports of exports to it (flow X, FOB)"
+                )
+            return "exporter"
+        raise NotFound(self.missing())
+
+    @cached_property
+    def main(self) -> Coverage:
+        """The dataset read on the chosen side (one, so that nothing is double counted)."""
+        rows = self._side_rows(self.side)
+        want_value = self.query.measure in ("auto", "value")
+        best = min(
+            rows,
+            key=lambda c: (
+                c.synthetic,
+                want_value and not c.value_rows,
+                -c.last_year,
+                -c.rows,
+                c.dataset,
+            ),
+        )
+        others = [c.dataset for c in rows if c is not best]
+        if others:
+            self.decisions.append(
+                f"dataset {best.dataset} is used; the warehouse also holds "
+                f"{', '.join(others)} for this scope (choose with --dataset)"
+            )
+        return best
+
+    @cached_property
+    def measure(self) -> str:
+        """``value`` (USD) or ``weight`` (kg): what shares, ranks and totals use."""
+        q, main = self.query, self.main
+        if q.measure == "value" and not main.value_rows:
+            raise NotFound(
+                f"no value data: dataset {main.dataset} carries net weights only for this "
+                "scope — use --measure weight"
+            )
+        if q.measure == "weight" and not main.weight_rows:
+            raise NotFound(f"no weight data: dataset {main.dataset} carries values only")
+        if q.measure != "auto":
+            return q.measure
+        if main.value_rows:
+            return "value"
+        self.decisions.append(
+            f"no value data in {main.dataset} (net weights only): shares, ranks and totals "
+            "are by net weight"
+        )
+        return "weight"
+
+    @cached_property
+    def level(self) -> int:
+        """The HS level summed."""
+        return self.query.level or self.main.finest
+
+    def exporter_side(self, *, reported: bool) -> Coverage | None:
+        """The exporter-side dataset (``reported``: an exporter's own report, not BACI)."""
+        rows = [c for c in self._side_rows("exporter") if not (reported and c.reconciled)]
+        if not rows:
+            return None
+        if self.side == "exporter" and self.main in rows:
+            return self.main
+        same = [c for c in rows if c.dataset == self.main.dataset]
+        return (same or sorted(rows, key=lambda c: (c.synthetic, -c.rows, c.dataset)))[0]
+
+    @cached_property
+    def scope(self) -> str:
+        """The HS scope the data actually covers, in words (e.g. 'HS 7601 only …')."""
+        return covered_scope(self.query.hs, self.main, self.level)
+
+    @property
+    def synthetic(self) -> bool:
+        """True if the main dataset is synthetic."""
+        return self.main.synthetic
+
+    # -- provenance ------------------------------------------------------------------------
+    def provenance(
+        self, *datasets: Coverage, flow: str | None = None, measure: str | None = None
+    ) -> Provenance:
+        """Provenance of results read from ``datasets`` (default: the main one)."""
+        used = datasets or (self.main,)
+        measure = measure or self.measure
+        q = self.query
+        if flow is None:
+            flow = self.flow_text()
+        report = "reconciled" if all(c.reconciled for c in used) else (
+            "importer" if self.side == "importer" else "exporter")  # fmt: skip
+        times = sorted({t for c in used for t in (c.first_retrieved, c.last_retrieved) if t})
+        return Provenance(
+            sources=_sorted({c.source for c in used}),
+            datasets=tuple(c.dataset for c in used),
+            vintages=tuple(v for c in used if (v := _vintage(c))),
+            citations=tuple(f"{c.dataset}: {c.licence}" for c in used if c.licence),
+            flow=flow,
+            report=report,
+            value_basis=_sorted({b for c in used for b in c.value_basis}),
+            units={
+                "value": "USD",
+                "weight": "kg",
+                "measure": "USD" if measure == "value" else "kg",
+            },
+            hs_requested=tuple(q.hs),
+            hs_covered=self.scope,
+            hs_level=self.level,
+            hs_revisions=_sorted({r for c in used for r in c.hs_revisions}),
+            years=(min(c.first_year for c in used), max(c.last_year for c in used)),
+            retrieved_at=(times[0], times[-1]) if times else (),
+            synthetic=any(c.synthetic for c in used),
+            engine=self.catalog.engine,
+            warehouse=str(self.catalog.path),
+            decisions=tuple(self.decisions),
+        )
+
+    def flow_text(self, side: str | None = None) -> str:
+        """Whose report, in words."""
+        side = side or self.side
+        who = self.query.importer.name
+        if side == "importer":
+            return f"imports as reported by {who} (flow M, CIF)"
+        if self.main.reconciled:
+            return f"reconciled flows to {who} (CEPII BACI, exporter → importer, FOB)"
+        return f"exports to {who} as reported by each supplier (flow X, FOB)"
+
+    def missing(self, *, side: str | None = None, what: str | None = None) -> str:
+        """One line saying what the warehouse lacks, where it looked and what would help."""
+        from corridor.settings import get_settings
+
+        q = self.query
+        who = q.importer.name
+        if what is None:
+            what = {
+                "importer": f"imports reported by {who}",
+                "exporter": f"exports to {who} reported by its partners",
+                None: f"imports reported by {who} or exports to it",
+            }[side]
+        years = f" in {q.years[0]}–{q.years[1]}" if q.years else ""
+        ds = f" in dataset {q.dataset}" if q.dataset else ""
+        where = str(self.catalog.path)
+        settings = get_settings()
+        sample = settings.sample_warehouse_path
+        if sample.is_file() and sample.resolve() != self.catalog.path.resolve():
+            hint = f"the synthetic sample is in {sample} (add --warehouse {sample})"
+        else:
+            span = f"{q.years[0]}-{q.years[1]}" if q.years else "2015-2024"
+            who_code = q.importer.iso3 or q.importer.code
+            hint = (
+                f"load data: `corridor fetch comtrade --reporter {who_code} --partner all "
+                f"--hs {q.hs[0]} --years {span} --mirror`, `corridor ingest ...` "
+                "or `corridor sample`"
+            )
+        return f"no {what} for HS {','.join(q.hs)}{years}{ds} in {where} — {hint}"
+
+    # -- running indicators ----------------------------------------------------------------
+    def _hs_shape(self) -> tuple[int, ...]:
+        return tuple(0 if h == "TOTAL" else len(h) for h in self.query.hs)
+
+    def _values(self, **extra: tuple[str, Any]) -> dict[str, tuple[str, Any]]:
+        q = self.query
+        v: dict[str, tuple[str, Any]] = {"importer": ("int16", q.importer.code)}
+        for i, h in enumerate(q.hs):
+            if h != "TOTAL":
+                v[f"hs{i}"] = ("string", h)
+        if q.years:
+            v["year_from"] = ("int16", q.years[0])
+            v["year_to"] = ("int16", q.years[1])
+            v["year_lb"] = ("int16", q.years[0] - 1)
+        if q.exporter is not None:
+            v["exporter"] = ("int16", q.exporter.code)
+        v["top_n"] = ("int32", q.top_n)
+        if q.base_year is not None:
+            v["base_year"] = ("int16", q.base_year)
+        v.update(extra)
+        return v
+
+    def _execute(self, name: str, shape: Shape, values: dict[str, tuple[str, Any]]):
+        from corridor.analytics.registry import INDICATORS, Frame
+
+        if name not in INDICATORS:
+            import corridor.analytics.indicators
+        ind = INDICATORS[name]
+        if self.catalog.compiles_sql:
+
+            def build():
+                import corridor.analytics.indicators  # noqa: F401
+                from corridor.analytics.plans import Params
+
+                params = Params(values)
+                return ind.expression(Frame(shape, params)), params
+
+            plan = self.plans.get(name, shape, build)
+            return self.catalog.run(plan.sql, plan.bind(values))
+        import corridor.analytics.indicators  # noqa: F401
+        from corridor.analytics.plans import Params
+
+        params = Params(values)
+        expr = ind.expression(Frame(shape, params))
+        self.catalog.backend(tuple(sorted({h[:2] for h in self.query.hs if h != "TOTAL"} | {"76"})))
+        table = self.catalog.execute(expr, params.bound())
+        names = table.column_names
+        return names, [tuple(r.values()) for r in table.to_pylist()]
+
+    def indicator(self, name: str, **changes: Any) -> Result:
+        """Run one indicator for the question (``changes``: e.g. ``exporter=None``)."""
+        if changes:
+            return self.derive(**changes).indicator(name)
+        if name in self._results:
+            return self._results[name]
+        result = self._run(name)
+        self._results[name] = result
+        return result
+
+    def derive(self, **changes: Any) -> Session:
+        """A session for the same question with some fields changed (shares the cache)."""
+        key = ("derive", tuple(sorted((k, repr(v)) for k, v in changes.items())))
+        if key not in self._results:
+            other = Session(self.catalog, self.query.replace(**changes), plans=self.plans)
+            if all(k in ("exporter", "measure", "side", "top_n", "base_year") for k in changes):
+                other.__dict__["coverage"] = self.coverage  # same scope: no second probe
+            self._results[key] = other  # type: ignore[assignment]
+        return self._results[key]  # type: ignore[return-value]
+
+    def _run(self, name: str) -> Result:
+        from corridor.analytics.registry import INDICATORS, Shape
+
+        if name not in INDICATORS:
+            import corridor.analytics.indicators  # noqa: F401
+        if name not in INDICATORS or name == "coverage":
+            accepted = ", ".join(sorted(n for n in INDICATORS if n != "coverage"))
+            raise InvalidQuery(f"indicator '{name}' (accepted: {accepted})")
+        ind: Indicator = INDICATORS[name]
+        q = self.query
+        if ind.needs_exporter and q.exporter is None:
+            raise InvalidQuery(f"{name} needs an exporter (--exporter)")
+        main, side = self.main, self.side
+        own = "value" if main.value_rows else "weight"
+        measure = self.measure if ind.uses_measure else own
+        extra: dict[str, tuple[str, Any]] = {"dataset": ("string", main.dataset)}
+        shape_extra: tuple[Any, ...] = ()
+        level: int | None = q.level
+        used = [main]
+        flow = None
+        if name in ("mirror", "rca", "quality"):
+            other = self.exporter_side(reported=name != "rca")
+            if name in ("mirror", "rca") and other is None:
+                kind = "exporters' own reports (flow X)" if name == "mirror" else "exports (flow X)"
+                raise NotFound(self.missing(what=f"{kind} to {q.importer.name}"))
+            if name == "mirror":
+                own = self._side_rows("importer")
+                if not own:
+                    raise NotFound(self.missing(side="importer"))
+                imp = [c for c in own if c.dataset == other.dataset] or own  # type: ignore[union-attr]
+                main = min(imp, key=lambda c: (c.synthetic, -c.rows))
+                extra["dataset"] = ("string", main.dataset)
+                level = q.level or min(main.finest, other.finest)  # type: ignore[union-attr]
+                if measure == "value" and not (main.value_rows and other.value_rows):  # type: ignore[union-attr]
+                    raise NotFound("no value data on both sides — use --measure weight")
+                flow = f"{q.importer.name}'s imports (M, CIF) against exporters' exports (X, FOB)"
+                used = [main, other]
+            if other is not None:
+                extra["dataset_x"] = ("string", other.dataset)
+                if name == "rca":
+                    used = [other]
+                    flow = "exports as reported by each exporter (flow X)"
+            shape_extra = ("mirror",) if name == "quality" and other is not None else shape_extra
+        if name == "mix":
+            shape_extra = (level or self.level,)
+        if name == "growth" and q.base_year is not None:
+            shape_extra = ("base",)
+        if name == "scrap":
+            flow = f"{q.importer.name}'s " + ("own reports (M and X)" if side == "importer"
+                                               else "partners' reports (flow X)")  # fmt: skip
+        shape = Shape(
+            side=side,
+            measure=measure,
+            hs=self._hs_shape(),
+            has_years=bool(q.years),
+            has_exporter=q.exporter is not None,
+            has_dataset=True,
+            level=level,
+            lookback=ind.lookback if q.years else 0,
+            extra=shape_extra,
+        )
+        names, rows = self._execute(name, shape, self._values(**extra))
+        if names != [c.name for c in ind.columns]:  # a plan out of step with its declaration
+            raise CorridorError(f"indicator {name} returned columns {names}")
+        if not rows:
+            raise NotFound(self.missing(side=side))
+        columns = tuple(c.resolve(measure) for c in ind.columns)
+        notes = list(ind.notes)
+        return Result(
+            indicator=name,
+            schema=ind.schema,
+            title=ind.title,
+            columns=columns,
+            rows=rows,
+            provenance=self.provenance(*used, flow=flow, measure=measure),
+            query=self.query_dict(measure),
+            notes=tuple(notes),
+        )
+
+    def query_dict(self, measure: str | None = None) -> dict[str, Any]:
+        """The question as asked plus what the session decided."""
+        out = self.query.as_dict()
+        out.update(
+            side=self.side,
+            measure=measure or self.measure,
+            dataset=self.main.dataset,
+            level=self.level,
+        )
+        return out
+
+
+def _vintage(c: Coverage) -> str | None:
+    """A dataset's vintage: BACI's version, else the retrieval dates of its files."""
+    if c.reconciled and "-V" in c.dataset:
+        return c.dataset.rsplit("-", 1)[-1]
+    if c.last_retrieved:
+        return f"retrieved {c.last_retrieved:%Y-%m-%d}"
+    return None
+
+
+def covered_scope(hs: tuple[str, ...], c: Coverage, level: int) -> str:
+    """The HS scope the rows cover, in words: the chapter, or the headings actually present."""
+    from corridor.reference.hs import chapter_headings
+
+    parts = []
+    codes = {6: c.codes6, 4: c.codes4, 2: c.codes2}.get(level, ())
+    for code in hs:
+        if code == "TOTAL" or len(code) >= 4 or level == 2:
+            parts.append(f"HS {code}")
+            continue
+        present = sorted(h for h in codes if h.startswith(code))
+        total = chapter_headings(code)
+        if total and len(present) < total / 2:
+            shown = ", ".join(present[:4]) + ("…" if len(present) > 4 else "")
+            parts.append(f"HS {shown} only (of chapter {code}: the data holds no other heading)")
+        elif total and len(present) < total:
+            parts.append(f"HS {code} ({len(present)} of {total} headings have rows)")
+        else:
+            parts.append(f"HS {code}")
+    return "; ".join(parts)
+
+
+def open_session(query: CorridorQuery, warehouse: Any = None) -> Session:
+    """Open the warehouse read-only on the query's engine and bind the question to it."""
+    from corridor.store.catalog import open_catalog
+
+    return Session(open_catalog(warehouse, engine=query.engine), query)

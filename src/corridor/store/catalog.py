@@ -1,0 +1,252 @@
+"""The read side: where analytics find their tables, on which engine.
+
+A :class:`Catalog` opens the data read-only and runs what analytics compiled — SQL text on
+DuckDB (the fast path: no Ibis needed at run time) or Ibis expressions on any backend. It
+is the only module on the read side that touches a database connection; sessions, services
+and faces go through it.
+
+* ``duckdb`` (default) — the warehouse file, opened read-only. Opening checks the schema
+  version and nothing else.
+* ``spark`` — one local SparkSession per process; the warehouse's trade rows for the HS
+  chapters in scope and the reference tables are copied DuckDB → Arrow → Spark temporary
+  views. (Reading the Parquet export directly is the scale path.)
+* ``url`` — any Ibis backend by ``CORRIDOR_ENGINE_URL`` (Trino, BigQuery, Postgres…) that
+  exposes ``trade``, ``ref_country``, ``ref_country_group`` and ``datasets`` tables with the
+  columns of :data:`corridor.reference.record.READ_TABLES`. Untested here.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from corridor.errors import CorridorError, InvalidQuery, NotFound
+from corridor.reference.record import READ_TABLES
+
+if TYPE_CHECKING:
+    import duckdb
+    import ibis.expr.types as ir
+    import pyarrow as pa
+    from ibis.backends import BaseBackend
+    from pyspark.sql import SparkSession
+
+__all__ = ["Catalog", "open_catalog", "spark_session", "table_from_arrow"]
+
+_LOCK = threading.Lock()
+_SPARK: SparkSession | None = None
+
+
+class Catalog:
+    """Read-only access to one warehouse on one engine (use as a context manager).
+
+    Attributes:
+        engine: ``duckdb``, ``spark`` or ``url``.
+        path: the warehouse file (the source of the copy for Spark).
+        statements: how many statements (SQL texts or Ibis expressions) were run.
+    """
+
+    def __init__(self, path: Path, *, engine: str = "duckdb") -> None:
+        import duckdb
+
+        self.path = Path(path)
+        self.engine = engine
+        self.statements = 0
+        self._backend: BaseBackend | None = None
+        self._copied: set[tuple[str, ...]] = set()
+        if not self.path.is_file():
+            raise NotFound(
+                f"no warehouse at {self.path} — load data first (`corridor sample`, "
+                "`corridor ingest ...`, `corridor fetch ...`) or pass --warehouse"
+            )
+        try:
+            self._con: duckdb.DuckDBPyConnection = duckdb.connect(str(self.path), read_only=True)
+        except duckdb.Error as exc:
+            first = str(exc).strip().splitlines()[0]
+            raise CorridorError(f"cannot open warehouse {self.path}: {first}") from exc
+        self._check_schema()
+
+    def _check_schema(self) -> None:
+        import duckdb
+
+        from corridor.store.schema import SCHEMA_VERSION
+
+        try:
+            row = self._con.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        except duckdb.Error:
+            row = None
+        self.statements += 1
+        if row is None or row[0] != SCHEMA_VERSION:
+            found = "no corridor schema" if row is None else f"schema {row[0]}"
+            raise CorridorError(
+                f"{self.path} is not a corridor warehouse this version can read ({found}; "
+                f"needs schema {SCHEMA_VERSION}) — move it aside and load the data again"
+            )
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def close(self) -> None:
+        """Close the connection (Spark's session stays for the process)."""
+        self._con.close()
+
+    def __enter__(self) -> Catalog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def label(self) -> str:
+        """Where results come from, for provenance (``duckdb:/path`` or ``spark:/path``)."""
+        return f"{self.engine}:{self.path}"
+
+    @property
+    def compiles_sql(self) -> bool:
+        """True when compiled SQL text runs here directly (DuckDB)."""
+        return self.engine == "duckdb"
+
+    # -- the SQL fast path (DuckDB) ----------------------------------------------------------
+    def run(self, sql: str, params: dict[str, Any] | None = None) -> tuple[list[str], list[tuple]]:
+        """Run SQL text with named ``$parameters``; return (column names, rows)."""
+        import duckdb
+
+        self.statements += 1
+        try:
+            cur = self._con.execute(sql, params or {})
+            names = [d[0] for d in cur.description]
+            return names, cur.fetchall()
+        except duckdb.Error as exc:
+            first = str(exc).strip().splitlines()[0]
+            raise CorridorError(f"query failed on {self.label}: {first}") from exc
+
+    def arrow(self, sql: str, params: dict[str, Any] | None = None) -> pa.Table:
+        """Run SQL text and return an Arrow table (typed by DuckDB)."""
+        self.statements += 1
+        return self._con.execute(sql, params or {}).fetch_arrow_table()
+
+    def batches(self, sql: str, params: dict[str, Any] | None = None, rows: int = 1 << 17):
+        """Run SQL text and stream the result as an Arrow RecordBatchReader."""
+        self.statements += 1
+        return self._con.execute(sql, params or {}).fetch_record_batch(rows)
+
+    # -- the Ibis path (any engine) ----------------------------------------------------------
+    def backend(self, hs_chapters: tuple[str, ...] = ()) -> BaseBackend:
+        """The Ibis backend holding the read tables (Spark: copied for these HS chapters)."""
+        if self.engine == "duckdb":
+            if self._backend is None:
+                import ibis
+
+                self._backend = ibis.duckdb.from_connection(self._con)
+            return self._backend
+        if self.engine == "spark":
+            if self._backend is None:
+                import ibis
+
+                self._backend = ibis.pyspark.connect(spark_session())
+            self._copy_to_spark(hs_chapters)
+            return self._backend
+        if self._backend is None:
+            import ibis
+
+            url = os.environ.get("CORRIDOR_ENGINE_URL")
+            if not url:
+                raise InvalidQuery(
+                    "engine 'url' needs CORRIDOR_ENGINE_URL (an Ibis connection URL)"
+                )
+            self._backend = ibis.connect(url)
+        return self._backend
+
+    def execute(self, expr: ir.Table, params: dict[Any, Any] | None = None) -> pa.Table:
+        """Run an Ibis expression (unbound tables resolve by name) and return Arrow."""
+        backend = self.backend()
+        self.statements += 1
+        return backend.to_pyarrow(expr, params=params)
+
+    def _copy_to_spark(self, chapters: tuple[str, ...]) -> None:
+        key = tuple(sorted(chapters))
+        if key in self._copied or (self._copied and not key):
+            return
+        backend = self._backend
+        sql = "SELECT * FROM trade"
+        params: list[Any] = []
+        if key:
+            sql += " WHERE " + " OR ".join("starts_with(hs_code, ?)" for _ in key)
+            params = list(key)
+        table_from_arrow(backend, "trade", self._con.sql(sql, params=params).to_arrow_table())
+        for name in READ_TABLES:
+            if name != "trade":
+                table_from_arrow(
+                    backend, name, self._con.sql(f"SELECT * FROM {name}").to_arrow_table()
+                )
+        self._copied = {key}
+
+
+def open_catalog(path: Path | None = None, *, engine: str = "duckdb") -> Catalog:
+    """Open the configured warehouse (``--warehouse`` / ``CORRIDOR_WAREHOUSE`` / default)."""
+    if path is None:
+        from corridor.settings import get_settings
+
+        path = get_settings().warehouse_path
+    return Catalog(path, engine=engine)
+
+
+def table_from_arrow(backend: BaseBackend, name: str, data: pa.Table) -> ir.Table:
+    """Expose an Arrow table as ``name`` on ``backend`` (a temporary view) and return it."""
+    if backend.name == "pyspark":
+        session = backend._session
+        session.createDataFrame(data.to_pandas()).createOrReplaceTempView(name)
+        return backend.table(name)
+    import ibis
+
+    backend.create_view(name, ibis.memtable(data), overwrite=True)
+    return backend.table(name)
+
+
+def _log4j_path() -> Path:
+    ref = resources.files("corridor.store").joinpath("log4j2.properties")
+    with resources.as_file(ref) as p:
+        return Path(p)
+
+
+def spark_session(memory: str = "2g", cores: int = 2) -> SparkSession:
+    """The process's one local SparkSession (created on first call, then reused).
+
+    Settings: ``local[cores]``, 2 shuffle partitions, UI and progress bar off, UTC, Arrow
+    transfer on, ``spark.sql.warehouse.dir`` in a fresh temporary directory (never
+    ``./spark-warehouse``), log4j2 at ERROR. ``JAVA_HOME`` defaults to Java 17 when unset.
+    """
+    global _SPARK
+    with _LOCK:
+        if _SPARK is not None and _SPARK.sparkContext._jsc is not None:
+            return _SPARK
+        java17 = Path("/usr/lib/jvm/java-17-openjdk-amd64")
+        if "JAVA_HOME" not in os.environ and java17.is_dir():
+            os.environ["JAVA_HOME"] = str(java17)
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        try:
+            from pyspark.sql import SparkSession
+        except ImportError as exc:  # pragma: no cover - depends on the install
+            raise InvalidQuery(
+                "engine 'spark' needs pyspark: pip install 'corridor[spark]'"
+            ) from exc
+        session = (
+            SparkSession.builder.master(f"local[{cores}]")
+            .appName("corridor")
+            .config("spark.driver.memory", memory)
+            .config("spark.sql.shuffle.partitions", "2")
+            .config("spark.default.parallelism", str(cores))
+            .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
+            .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+            .config("spark.sql.warehouse.dir", tempfile.mkdtemp(prefix="corridor-spark-"))
+            .config(
+                "spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{_log4j_path()}"
+            )
+            .getOrCreate()
+        )
+        session.sparkContext.setLogLevel("ERROR")
+        _SPARK = session
+        return session
