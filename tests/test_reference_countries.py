@@ -230,9 +230,21 @@ def test_tables() -> None:
     assert t.column_names == ["code", "iso3", "iso2", "name", "kind", "valid_from", "valid_to"]
     assert t.num_rows == len(countries())
     g = groups_table()
-    assert g.column_names == ["group_id", "code"]
+    assert g.column_names == ["group_id", "code", "valid_from", "valid_to"]
     assert g.schema.field("code").type == pa.int16()
     assert g.num_rows == sum(len(m) for m in groups().values())
+
+
+def test_group_membership_is_dated() -> None:
+    from corridor.reference.countries import memberships
+
+    by = {(m.group_id, m.code): m for m in memberships()}
+    russia = by[("sanctioned", 643)]
+    assert not russia.active_in(2021) and russia.active_in(2022) and "Rusal" in russia.basis
+    assert by[("eu27", 191)].valid_from == 2013  # Croatia joined in 2013
+    assert not by[("rcep", 360)].active_in(2022) and by[("rcep", 360)].active_in(2023)
+    assert by[("quad", 699)].valid_from == 2007
+    assert all(m.valid_to is None or m.valid_to >= (m.valid_from or 0) for m in memberships())
 
 
 def test_countries_csv_is_up_to_date() -> None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,16 +13,8 @@ import typer
 from typer.core import TyperGroup
 
 from corridor import __version__
-from corridor.cli.output import (
-    Format,
-    emit_rows,
-    fmt_pct,
-    fmt_usd,
-    fmt_weight,
-    stderr,
-    stdout,
-)
-from corridor.errors import CorridorError, InvalidQuery
+from corridor.cli.output import Format, emit_rows, stderr
+from corridor.errors import CorridorError
 
 __all__ = ["app", "main"]
 
@@ -34,8 +27,39 @@ class State:
     warehouse: Path | None = None
 
 
+#: Options of the root command that may also be written after a subcommand (value count).
+GLOBAL_OPTIONS = {"--warehouse": 1, "--debug": 0}
+
+
+def hoist_global_options(args: list[str]) -> list[str]:
+    """Move global options written anywhere (``corridor summary --warehouse X``) to the front."""
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            rest += args[i:]
+            break
+        name = arg.split("=", 1)[0]
+        if name in GLOBAL_OPTIONS:
+            takes = GLOBAL_OPTIONS[name] if "=" not in arg else 0
+            front += args[i : i + 1 + takes]
+            i += 1 + takes
+            continue
+        rest.append(arg)
+        i += 1
+    return front + rest
+
+
 class CorridorGroup(TyperGroup):
     """Turns corridor errors into one line on stderr and an exit code (tracebacks: --debug)."""
+
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
+        """Accept the global options after the subcommand too."""
+        if ctx.parent is None:
+            args = hoist_global_options(list(args))
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: typer.Context) -> Any:
         """Run the command; map CorridorError to a one-line message."""
@@ -120,78 +144,40 @@ def open_wh(ctx: typer.Context, *, sample: bool = False, read_only: bool = False
     return Warehouse(path, read_only=read_only)
 
 
-def parse_years(text: str | None) -> tuple[int, int] | None:
-    """'2015-2024' or '2022' → (first, last); validated to 1988–2030."""
-    if not text:
-        return None
-    first, _, last = text.partition("-")
+def warehouse_path(ctx: typer.Context, *, sample: bool = False) -> Path:
+    """The warehouse chosen by --warehouse, or the default (sample: the demo's own)."""
+    from corridor.settings import get_settings
+
+    path = state(ctx).warehouse
+    if path is None:
+        settings = get_settings()
+        path = settings.sample_warehouse_path if sample else settings.warehouse_path
+    return path
+
+
+@contextmanager
+def open_session(ctx: typer.Context, *, sample: bool = False, **query: Any) -> Iterator[Any]:
+    """A session on the chosen warehouse for the question ``query`` (closed afterwards)."""
+    from corridor.query import CorridorQuery
+    from corridor.services.session import Session
+    from corridor.store.catalog import Catalog
+
+    q = CorridorQuery(**query)
+    catalog = Catalog(warehouse_path(ctx, sample=sample), engine=q.engine)
     try:
-        years = (int(first), int(last or first))
-    except ValueError:
-        raise InvalidQuery(f"years '{text}': expected YYYY or YYYY-YYYY") from None
-    for y in years:
-        if not 1988 <= y <= 2030:
-            raise InvalidQuery(f"year {y} outside 1988–2030")
-    if years[0] > years[1]:
-        raise InvalidQuery(f"empty year range '{text}' (first year after last)")
-    return years
+        yield Session(catalog, q)
+    finally:
+        catalog.close()
+
+
+def parse_years(text: str | None) -> tuple[int, int] | None:
+    """'2015-2024' or '2022' → (first, last), checked (see :func:`corridor.query.parse_years`)."""
+    from corridor.query import parse_years as parse
+
+    return parse(text)
 
 
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table, json or csv.")]
-
-
-def print_summary(summary: Any, fmt: Format) -> None:
-    """Render a CorridorSummary."""
-    rows = [y.model_dump() for y in summary.years]
-    p = summary.provenance
-    title = (
-        f"{summary.exporter.name} → {summary.importer.name}, HS {', '.join(summary.hs)}: "
-        f"{'imports reported by ' + summary.importer.name if 'importer' in p.flow else 'mirror'}"
-    )
-    columns = {
-        "year": "year",
-        "value_usd": "value",
-        "weight_kg": "net weight",
-        "unit_value_usd_per_kg": "USD/kg",
-        "rank_by_value": "rank (value)",
-        "share_of_value": "share (value)",
-        "rank_by_weight": "rank (weight)",
-        "share_of_weight": "share (weight)",
-        "yoy_value": "YoY value",
-        "suppliers": "suppliers",
-    }
-    formatters = {
-        "value_usd": fmt_usd,
-        "weight_kg": fmt_weight,
-        "unit_value_usd_per_kg": lambda v: "—" if v is None else f"{v:.2f}",
-        "share_of_value": fmt_pct,
-        "share_of_weight": fmt_pct,
-        "yoy_value": lambda v: fmt_pct(v, signed=True),
-        "rank_by_value": lambda v: "—" if v is None else str(v),
-        "rank_by_weight": lambda v: "—" if v is None else str(v),
-    }
-    meta = p.model_dump(mode="json")
-    if fmt is Format.json:
-        import json
-
-        sys.stdout.write(json.dumps(summary.model_dump(mode="json", by_alias=True), indent=2))
-        sys.stdout.write("\n")
-        return
-    emit_rows(
-        rows,
-        fmt,
-        title=title,
-        schema="corridor.summary/1",
-        provenance=meta,
-        columns=columns,
-        formatters=formatters,
-    )
-    if fmt is Format.table:
-        span = f"{summary.years[0].year}–{summary.years[-1].year}"
-        stdout().print(
-            f"CAGR {span}: value {fmt_pct(summary.cagr_value, signed=True)}, "
-            f"weight {fmt_pct(summary.cagr_weight, signed=True)}"
-        )
 
 
 @app.command()
@@ -237,29 +223,27 @@ def demo(
     years = (2015, 2024)
     folder = out or settings.data_dir / "briefs" / ("jpn-ind-76-live" if live else "jpn-ind-76")
     # The chart/PDF worker starts first: its start-up overlaps the sample and the analytics.
-    with RenderWorker(folder) as worker, open_wh(ctx, sample=not live) as wh:
+    with RenderWorker(folder) as worker:
+        from corridor.cli.analytics import show
         from corridor.cli.brief import make_brief, print_files
-        from corridor.services.brief import BriefQuery
-        from corridor.services.summary import SummaryQuery, corridor_summary
 
-        if live:
-            _fetch_live(wh, years)
-        else:
-            from corridor.services.loading import build_sample
+        with open_wh(ctx, sample=not live) as wh:
+            if live:
+                _fetch_live(wh, years)
+            else:
+                from corridor.services.loading import build_sample
 
-            with err.status("building the synthetic sample corridor…"):
-                result = build_sample(wh, settings.data_dir / "generated")
-            err.print(
-                f"sample: {result.status}, {result.rows_inserted:,} rows "
-                f"({'already there' if result.status == 'already ingested' else 'new'}) "
-                f"in {wh.path}"
-            )
-        query = SummaryQuery(importer="JPN", exporter="IND", hs=["76"], years=years)
-        print_summary(corridor_summary(wh, query), fmt)
-        brief, files = make_brief(
-            wh, BriefQuery(importer="JPN", exporter="IND", hs=["76"], years=years), folder,
-            pdf=pdf, worker=worker,
-        )  # fmt: skip
+                with err.status("building the synthetic sample corridor…"):
+                    result = build_sample(wh, settings.data_dir / "generated")
+                err.print(
+                    f"sample: {result.status}, {result.rows_inserted:,} rows "
+                    f"({'already there' if result.status == 'already ingested' else 'new'}) "
+                    f"in {wh.path}"
+                )
+        query = {"importer": "JPN", "exporter": "IND", "hs": "76", "years": years}
+        with open_session(ctx, sample=not live, **query) as session:
+            show(session, "summary", fmt)
+            brief, files = make_brief(session, folder, pdf=pdf, worker=worker)
     if fmt is Format.table:
         print_files(files, brief.synthetic)
     else:

@@ -74,8 +74,10 @@ def emit_rows(
         }
         writer = csv.DictWriter(buf, fieldnames=[*columns, *extra], lineterminator="\n")
         writer.writeheader()
+        from corridor.cli.render import csv_safe
+
         for row in rows:
-            writer.writerow({**{k: _plain(row.get(k)) for k in columns}, **extra})
+            writer.writerow({**{k: csv_safe(_plain(row.get(k))) for k in columns}, **extra})
         sys.stdout.write(buf.getvalue())
         return
     from rich.table import Table

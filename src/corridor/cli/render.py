@@ -1,0 +1,101 @@
+"""Rendering typed results for people (Rich tables) and programs (JSON, CSV).
+
+Every cell is formatted from its column's declared unit (:mod:`corridor.units`): there is no
+per-command formatting code. CSV carries the provenance on every row and neutralises cells
+that a spreadsheet would run as a formula.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from corridor.cli.output import Format, stdout
+from corridor.units import Column, fmt_value
+
+if TYPE_CHECKING:
+    from corridor.services.result import Result
+
+__all__ = ["csv_safe", "emit_json", "render", "table"]
+
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: Any) -> Any:
+    """A CSV cell that no spreadsheet runs as a formula (text starting = + - @ tab CR)."""
+    if isinstance(value, str) and value.startswith(_FORMULA):
+        return "'" + value
+    if isinstance(value, list):
+        return csv_safe(";".join(map(str, value)))
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "value"):
+        return value.value
+    return str(value)
+
+
+def emit_json(doc: dict[str, Any]) -> None:
+    """Write a JSON document to stdout."""
+    sys.stdout.write(json.dumps(doc, indent=2, default=_json_default, ensure_ascii=False) + "\n")
+
+
+def table(
+    rows: Sequence[dict[str, Any]],
+    columns: Sequence[Column],
+    *,
+    title: str,
+    synthetic: bool,
+    footer: Sequence[str] = (),
+) -> None:
+    """Print a Rich table: cells formatted by unit, numbers right-aligned, footer dimmed."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    t = Table(title=("[bold red]SYNTHETIC DATA[/] — " if synthetic else "") + escape(title))
+    for c in columns:
+        t.add_column(c.name, justify="right" if c.unit.numeric else "left")
+    for row in rows:
+        t.add_row(*(escape(fmt_value(row.get(c.name), c.unit)) for c in columns))
+    console = stdout()
+    console.print(t)
+    for line in footer:
+        console.print(f"[dim]{escape(line)}[/]")
+
+
+def render(result: Result, fmt: Format, *, display: Sequence[str] = (), title: str = "") -> None:
+    """Print a :class:`~corridor.services.result.Result` as a table, JSON or CSV."""
+    if fmt is Format.json:
+        emit_json(result.to_json())
+        return
+    rows = result.to_pylist()
+    if fmt is Format.csv:
+        p = result.provenance
+        extra = {
+            "source": ";".join(p.sources),
+            "dataset": ";".join(p.datasets),
+            "report": p.report,
+            "synthetic": p.synthetic,
+        }
+        buf = io.StringIO()
+        names = [c for c in result.names if c not in extra]
+        writer = csv.DictWriter(buf, fieldnames=[*names, *extra], lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({**{k: csv_safe(row.get(k)) for k in names}, **extra})
+        sys.stdout.write(buf.getvalue())
+        return
+    shown = [result.column(n) for n in display if n in result.names] or list(result.columns)
+    footer = [*result.provenance.lines(), *(f"note: {n}" for n in result.notes)]
+    table(rows, shown, title=title or result.title, synthetic=result.provenance.synthetic,
+          footer=footer)  # fmt: skip
