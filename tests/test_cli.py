@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from corridor import __version__
-from corridor.services.summary import SummaryQuery, corridor_summary
-from corridor.store.warehouse import Warehouse
+from corridor.query import CorridorQuery
+from corridor.services.session import Session
+from corridor.store.catalog import Catalog
 
 
 def test_version(cli) -> None:
@@ -57,14 +58,13 @@ def test_summary_json_equals_service(cli, warehouse_path: Path) -> None:
                  "--format", "json")  # fmt: skip
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
-    with Warehouse(warehouse_path, read_only=True) as wh:
-        expected = corridor_summary(
-            wh, SummaryQuery(importer="JPN", exporter="IND", years=(2015, 2024))
-        ).model_dump(mode="json", by_alias=True)
+    with Catalog(warehouse_path) as cat:
+        q = CorridorQuery(importer="JPN", exporter="IND", years=(2015, 2024))
+        expected = json.loads(json.dumps(Session(cat, q).indicator("summary").to_json()))
     assert payload == expected
-    assert payload["schema"] == "corridor.summary/1"
+    assert payload["schema"] == "corridor.summary/2"
     assert payload["provenance"]["synthetic"] is True
-    y2024 = payload["years"][-1]
+    y2024 = payload["rows"][-1]
     assert y2024["year"] == 2024 and 1 < y2024["rank_by_value"] <= 4
 
 
@@ -72,8 +72,22 @@ def test_summary_csv_carries_provenance(cli) -> None:
     assert cli("sample").exit_code == 0
     result = cli("summary", "--years", "2023-2024", "--format", "csv")
     lines = result.stdout.strip().splitlines()
-    assert lines[0].split(",")[-3:] == ["source", "dataset", "synthetic"]
-    assert len(lines) == 3 and all(line.endswith("sample,sample,True") for line in lines[1:])
+    assert lines[0].split(",")[-4:] == ["source", "dataset", "report", "synthetic"]
+    assert len(lines) == 3 and all(
+        line.endswith("sample,sample,importer,True") for line in lines[1:]
+    )
+
+
+def test_global_options_after_the_subcommand(cli, warehouse_path: Path) -> None:
+    """The README's tour writes `corridor summary … --warehouse PATH`."""
+    assert cli("sample").exit_code == 0
+    after = cli("summary", "--years", "2024", "--warehouse", warehouse_path, "-f", "json",
+                warehouse=None)  # fmt: skip
+    assert after.exit_code == 0, after.output
+    before = cli("summary", "--years", "2024", "-f", "json")
+    assert json.loads(after.stdout) == json.loads(before.stdout)
+    status = cli("status", f"--warehouse={warehouse_path}", "--debug", warehouse=None)
+    assert status.exit_code == 0 and "sample" in status.stdout
 
 
 def test_unknown_country_suggests(cli) -> None:
@@ -93,11 +107,27 @@ def test_bad_years(cli) -> None:
         assert result.exit_code == 2 and result.stderr.strip() == message
 
 
-def test_summary_without_data_says_so(cli) -> None:
+def test_summary_without_data_says_so(cli, warehouse_path: Path) -> None:
     assert cli("sample").exit_code == 0
     result = cli("summary", "--importer", "DEU", "--exporter", "IND")
     assert result.exit_code == 4
-    assert "no imports reported by Germany for HS 76" in result.stderr
+    message = result.stderr.strip()
+    assert "no imports reported by Germany or exports to it for HS 76" in message
+    assert str(warehouse_path) in message and "corridor fetch comtrade --reporter DEU" in message
+    assert len(message.splitlines()) == 1
+
+
+def test_no_data_points_to_the_sample_warehouse(cli, isolated_settings: Path, tmp_path) -> None:
+    """After `corridor sample`, a question on the (empty) default warehouse says where to look."""
+    assert cli("sample", warehouse=None).exit_code == 0
+    empty = tmp_path / "empty.duckdb"
+    from corridor.store.warehouse import Warehouse
+
+    Warehouse(empty).close()
+    result = cli("summary", "--importer", "JPN", "--exporter", "IND", warehouse=empty)
+    assert result.exit_code == 4
+    sample = isolated_settings / "sample.duckdb"
+    assert f"--warehouse {sample}" in result.stderr and str(empty) in result.stderr
 
 
 def test_missing_warehouse_is_not_created_by_readers(cli, tmp_path: Path) -> None:
@@ -130,7 +160,8 @@ def test_summary_on_weight_only_panel(cli, shared_data: Path) -> None:
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
     assert payload["provenance"]["value_basis"] == [] and not payload["provenance"]["synthetic"]
-    years = {y["year"]: y for y in payload["years"]}
+    assert payload["provenance"]["hs_covered"] == "HS 7601"
+    years = {y["year"]: y for y in payload["rows"]}
     assert all(y["value_usd"] is None and y["share_of_value"] is None for y in years.values())
     # India's 7601 exports to Japan by weight as Japan reported them (independent re-read).
     import csv

@@ -52,7 +52,7 @@ def parse_years(text: str | int | tuple[int, int] | list[int] | None) -> tuple[i
         if not isinstance(y, int) or isinstance(y, bool) or not lo <= y <= hi:
             raise InvalidQuery(f"year {y} outside {lo}–{hi}")
     if first > last:
-        raise InvalidQuery(f"empty year range {first}-{last} (first year after last)")
+        raise InvalidQuery(f"empty year range '{first}-{last}' (first year after last)")
     return first, last
 
 
@@ -148,19 +148,13 @@ class CorridorQuery:
         if not 1 <= self.top_n <= MAX_TOP_N:
             raise InvalidQuery(f"top_n {self.top_n} outside 1–{MAX_TOP_N}")
         if self.base_year is not None:
-            (base,) = {parse_years(self.base_year)[0]}  # type: ignore[index]
+            base = parse_years(self.base_year)[0]  # type: ignore[index]
             if self.years and not self.years[0] <= base <= self.years[1]:
                 raise InvalidQuery(f"base year {base} outside the years {self.years}")
             set_(self, "base_year", base)
         if self.dataset is not None and not str(self.dataset).strip():
             set_(self, "dataset", None)
         set_(self, "_checked", True)
-
-    # -- derived ------------------------------------------------------------------------------
-    @property
-    def importer_country(self) -> Country:
-        """The importer (a resolved Country)."""
-        return self.importer
 
     def replace(self, **changes: Any) -> CorridorQuery:
         """A copy with some fields changed (checked again)."""

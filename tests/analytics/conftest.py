@@ -44,9 +44,11 @@ def spark_con():
     java = "/usr/lib/jvm/java-17-openjdk-amd64"
     if not (os.environ.get("JAVA_HOME") or os.path.isdir(java) or shutil.which("java")):
         pytest.skip("Spark needs Java 17")
-    from corridor.analytics.backend import spark_backend
+    import ibis
 
-    return spark_backend()
+    from corridor.store.catalog import spark_session
+
+    return ibis.pyspark.connect(spark_session())
 
 
 @pytest.fixture(params=["duckdb", pytest.param("spark", marks=pytest.mark.spark)])
@@ -68,7 +70,7 @@ def con(engine: str, request):
 @pytest.fixture
 def load(con):
     """Put an Arrow table on the backend as ``trade`` and return the Ibis table."""
-    from corridor.analytics.backend import table_from_arrow
+    from corridor.store.catalog import table_from_arrow
 
     def _load(data: pa.Table | list[dict[str, Any]], name: str = "trade"):
         if isinstance(data, list):

@@ -46,10 +46,12 @@ def test_json_schema_and_provenance(run, command: str) -> None:
                  "--format", "json")  # fmt: skip
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
-    assert doc["schema"] == f"corridor.{command}/1" and doc["rows"]
+    assert doc["schema"] == f"corridor.{command}/2" and doc["rows"]
     p = doc["provenance"]
     assert p["synthetic"] is True and p["datasets"] == ["sample"] and p["engine"] == "duckdb"
-    assert set(doc["fields"]) >= ({"year"} if command != "quality" else {"check"})
+    assert set(doc["columns"]) >= ({"year"} if command != "quality" else {"check"})
+    assert list(doc["rows"][0]) == list(doc["columns"])  # every row carries every column
+    assert all("unit" in c and "meaning" in c for c in doc["columns"].values())
 
 
 def test_partners_table_and_csv(run) -> None:
@@ -65,7 +67,18 @@ def test_summary_moved_here(run) -> None:
     result = run("summary", "--years", "2015-2024", "--format", "json")
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
-    assert doc["schema"] == "corridor.summary/1" and len(doc["years"]) == 10
+    assert doc["schema"] == "corridor.summary/2" and len(doc["rows"]) == 10
+    assert doc["columns"]["value_usd"]["unit"] == "USD"
+
+
+def test_growth_without_years_is_the_readme_line(run) -> None:
+    """`corridor growth --importer JPN --exporter IND --hs 76` (no --years) used to exit 70."""
+    result = run("growth", "--importer", "JPN", "--exporter", "IND", "--hs", "76", "-f", "json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)["rows"]
+    assert [r["year"] for r in rows] == list(range(2015, 2025))
+    assert rows[0]["first_year"] == 2015 and rows[0]["last_year"] == 2024
+    assert rows[0]["index"] == 100.0 and rows[0]["cagr"] is not None
 
 
 def test_bad_input_is_one_line(run) -> None:

@@ -118,7 +118,7 @@ def check(panel: pa.Table, t, importers=None) -> int:
 def test_real_panel_matches_pandas_on_duckdb(panel: pa.Table) -> None:
     import ibis
 
-    from corridor.analytics.backend import table_from_arrow
+    from corridor.store.catalog import table_from_arrow
 
     t = table_from_arrow(ibis.duckdb.connect(), "trade", panel)
     markets = check(panel, t)
@@ -127,7 +127,7 @@ def test_real_panel_matches_pandas_on_duckdb(panel: pa.Table) -> None:
 
 @pytest.mark.spark
 def test_real_panel_matches_pandas_on_spark(panel: pa.Table, spark_con) -> None:
-    from corridor.analytics.backend import table_from_arrow
+    from corridor.store.catalog import table_from_arrow
 
     keep = pc.is_in(panel["reporter"], pa.array(SPARK_IMPORTERS, pa.int16()))
     sub = panel.filter(keep)

@@ -224,9 +224,9 @@ class Session:
         times = sorted({t for c in used for t in (c.first_retrieved, c.last_retrieved) if t})
         return Provenance(
             sources=_sorted({c.source for c in used}),
-            datasets=tuple(c.dataset for c in used),
-            vintages=tuple(v for c in used if (v := _vintage(c))),
-            citations=tuple(f"{c.dataset}: {c.licence}" for c in used if c.licence),
+            datasets=tuple(dict.fromkeys(c.dataset for c in used)),
+            vintages=tuple(dict.fromkeys(v for c in used if (v := _vintage(c)))),
+            citations=tuple(dict.fromkeys(f"{c.dataset}: {c.licence}" for c in used if c.licence)),
             flow=flow,
             report=report,
             value_basis=_sorted({b for c in used for b in c.value_basis}),

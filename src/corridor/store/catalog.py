@@ -75,9 +75,10 @@ class Catalog:
         from corridor.store.schema import SCHEMA_VERSION
 
         try:
-            row = self._con.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+            rows = self._con.execute("SELECT value FROM meta WHERE key = 'schema'").fetchall()
         except duckdb.Error:
-            row = None
+            rows = []
+        row = rows[0] if rows else None
         self.statements += 1
         if row is None or row[0] != SCHEMA_VERSION:
             found = "no corridor schema" if row is None else f"schema {row[0]}"
