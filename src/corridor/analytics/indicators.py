@@ -73,6 +73,8 @@ def _with_product_names(f: Frame, t: ir.Table, key: str) -> ir.Table:
         C("licence", U.TEXT, "dataset licence / terms", "string"),
         C("value_unit_original", U.TEXT, "value unit before conversion to USD", "string"),
         C("weight_unit_original", U.TEXT, "weight unit before conversion to kg", "string"),
+        C("files", U.COUNT, "raw files (responses, exports) behind the dataset", "int64"),
+        C("kinds", U.TEXT, "kinds of those files (comtrade-json, baci, table…)", "list<string>"),
     ),
     order=("side", "dataset"),
     uses_side=False,
@@ -120,8 +122,10 @@ def coverage(f: Frame) -> ir.Table:
         value_unit_original=d.value_unit_original,
         weight_unit_original=d.weight_unit_original,
     )
-    j = a.left_join(d, a.dataset == d._ds)
-    return j.drop("_ds")
+    j = a.left_join(d, a.dataset == d._ds).drop("_ds")
+    r = f.table("raw_files")
+    r = r.group_by(_rds=r.dataset).aggregate(files=r.count(), kinds=r.kind.collect(distinct=True))
+    return j.left_join(r, j.dataset == r._rds).drop("_rds")
 
 
 # -- suppliers -----------------------------------------------------------------------------

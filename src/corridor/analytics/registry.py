@@ -78,9 +78,10 @@ class Frame:
 
     @property
     def hs(self) -> tuple[Any, ...]:
-        """The HS codes in scope as parameters (``TOTAL`` stays a literal)."""
+        """The HS codes in scope as (prefix, end) parameters (``TOTAL`` stays a literal)."""
         return tuple(
-            "TOTAL" if length == 0 else self.p[f"hs{i}"] for i, length in enumerate(self.shape.hs)
+            "TOTAL" if length == 0 else (self.p[f"hs{i}"], self.p[f"hs{i}_end"])
+            for i, length in enumerate(self.shape.hs)
         )
 
     @property

@@ -28,6 +28,7 @@ __all__ = [
     "hs_match",
     "market_flows",
     "min_level",
+    "prefix_end",
 ]
 
 Measure = Literal["value", "weight"]
@@ -101,15 +102,30 @@ def classic_totals(t: ir.Table) -> ir.Table:
 def hs_match(t: ir.Table, hs: Sequence[str | ir.StringValue]) -> ir.BooleanValue:
     """True where ``hs_code`` starts with one of the codes in ``hs`` (``TOTAL``: equals it).
 
-    Codes may be Ibis string parameters (compiled plans); ``TOTAL`` is then matched by
-    equality too, which a prefix match implies for the text ``TOTAL``.
+    A code is text, or a ``(prefix, end)`` pair of Ibis string parameters (compiled plans;
+    see :func:`prefix_end`).
     """
     cond = None
     for code in hs:
-        c = t.hs_code == code if isinstance(code, str) and code == "TOTAL" else (
-            t.hs_code.startswith(code))  # fmt: skip
+        if isinstance(code, tuple):  # (prefix, end) parameters: a range zone maps can skip on
+            c = (t.hs_code >= code[0]) & (t.hs_code < code[1])
+        elif code == "TOTAL":
+            c = t.hs_code == code
+        elif isinstance(code, str):
+            c = (t.hs_code >= code) & (t.hs_code < prefix_end(code))
+        else:
+            c = t.hs_code.startswith(code)
         cond = c if cond is None else cond | c
     return cond
+
+
+def prefix_end(code: str) -> str:
+    """The first text after every code starting with ``code`` (``'7601'`` → ``'7602'``).
+
+    HS codes are digits, so a prefix match is the range ``[code, prefix_end(code))``, which
+    DuckDB's zone maps can use to skip row groups (a ``starts_with`` call cannot).
+    """
+    return code[:-1] + chr(ord(code[-1]) + 1)
 
 
 def min_level(hs: Sequence[str]) -> int:

@@ -68,6 +68,15 @@ READ_TABLES: dict[str, dict[str, str]] = {
         "parent": "VARCHAR",
         "name": "VARCHAR",
     },
+    "raw_files": {
+        "sha256": "VARCHAR",
+        "origin": "VARCHAR",
+        "kind": "VARCHAR",
+        "bytes": "BIGINT",
+        "retrieved_at": "TIMESTAMP",
+        "dataset": "VARCHAR",
+        "synthetic": "BOOLEAN",
+    },
     "datasets": {
         "dataset": "VARCHAR",
         "source": "VARCHAR",

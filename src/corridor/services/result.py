@@ -83,8 +83,9 @@ class Provenance:
         revs = f" (revisions {', '.join(self.hs_revisions)})" if self.hs_revisions else ""
         out.append(f"HS scope: {self.hs_covered}{level}{revs}")
         if self.years:
-            out.append(f"years: {self.years[0]}–{self.years[1]}")
-        if self.retrieved_at:
+            a, b = self.years
+            out.append(f"years: {a}" + (f"–{b}" if b != a else ""))
+        if self.retrieved_at and not self.vintages:
             first, last = self.retrieved_at[0], self.retrieved_at[-1]
             when = f"{first:%Y-%m-%d}" + (
                 f" … {last:%Y-%m-%d}" if last.date() != first.date() else ""

@@ -17,6 +17,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from corridor.analytics.scope import prefix_end
 from corridor.errors import CorridorError, InvalidQuery, NotFound
 from corridor.services.result import Provenance, Result
 
@@ -56,6 +57,8 @@ class Coverage:
     licence: str | None
     value_unit_original: str | None
     weight_unit_original: str | None
+    files: int | None
+    kinds: tuple[str, ...]
 
     @property
     def reconciled(self) -> bool:
@@ -105,7 +108,15 @@ class Session:
         out = []
         for r in rows:
             d = dict(zip(names, r, strict=True))
-            for k in ("levels", "codes6", "codes4", "codes2", "value_basis", "hs_revisions"):
+            for k in (
+                "levels",
+                "codes6",
+                "codes4",
+                "codes2",
+                "value_basis",
+                "hs_revisions",
+                "kinds",
+            ):
                 d[k] = _sorted(d[k])
             out.append(Coverage(**d))
         if q.dataset:
@@ -251,11 +262,12 @@ class Session:
         """Whose report, in words."""
         side = side or self.side
         who = self.query.importer.name
+        valued = bool(self.main.value_rows)
         if side == "importer":
-            return f"imports as reported by {who} (flow M, CIF)"
+            return f"imports as reported by {who} (flow M{', CIF' if valued else ''})"
         if self.main.reconciled:
             return f"reconciled flows to {who} (CEPII BACI, exporter → importer, FOB)"
-        return f"exports to {who} as reported by each supplier (flow X, FOB)"
+        return f"exports to {who} as reported by each supplier (flow X{', FOB' if valued else ''})"
 
     def missing(self, *, side: str | None = None, what: str | None = None) -> str:
         """One line saying what the warehouse lacks, where it looked and what would help."""
@@ -296,6 +308,7 @@ class Session:
         for i, h in enumerate(q.hs):
             if h != "TOTAL":
                 v[f"hs{i}"] = ("string", h)
+                v[f"hs{i}_end"] = ("string", prefix_end(h))
         if q.years:
             v["year_from"] = ("int16", q.years[0])
             v["year_to"] = ("int16", q.years[1])
@@ -446,13 +459,26 @@ class Session:
         return out
 
 
+_KIND_VINTAGE = {
+    "comtrade-json": "UN Comtrade API responses retrieved",
+    "comtrade-bulk": "UN Comtrade bulk files retrieved",
+    "comtrade-csv": "UN Comtrade portal export loaded",
+    "table": "file loaded",
+    "sample": "synthetic sample generated",
+}
+
+
 def _vintage(c: Coverage) -> str | None:
-    """A dataset's vintage: BACI's version, else the retrieval dates of its files."""
+    """A dataset's vintage: BACI's version, the API retrieval dates, or when a file was loaded."""
     if c.reconciled and "-V" in c.dataset:
-        return c.dataset.rsplit("-", 1)[-1]
-    if c.last_retrieved:
-        return f"retrieved {c.last_retrieved:%Y-%m-%d}"
-    return None
+        return "CEPII BACI " + " ".join(c.dataset.split("-")[1:])
+    if not c.last_retrieved:
+        return None
+    first, last = c.first_retrieved or c.last_retrieved, c.last_retrieved
+    when = f"{first:%Y-%m-%d}" + (f"…{last:%Y-%m-%d}" if last.date() != first.date() else "")
+    what = " and ".join(_KIND_VINTAGE.get(k, f"{k} loaded") for k in c.kinds) or "loaded"
+    unknown = " (the publisher's vintage is not recorded)" if set(c.kinds) <= {"table"} else ""
+    return f"{what} {when}{unknown}"
 
 
 def covered_scope(hs: tuple[str, ...], c: Coverage, level: int) -> str:
