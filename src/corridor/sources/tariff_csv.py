@@ -54,7 +54,7 @@ def _target(
 ) -> tuple[str, str | None, int | None]:
     """(column name, agreement id, partner code) for one row."""
     from corridor.reference.countries import resolve_country
-    from corridor.reference.tariffs import japan_columns
+    from corridor.reference.tariffs import agreement, japan_columns
 
     value = value.strip()
     columns = japan_columns() if importer == 392 else {}
@@ -62,12 +62,17 @@ def _target(
         if basis == "preferential":
             raise _fail(path, line, "a preferential rate needs an agreement or a partner")
         return _JAPAN_BASIS_COLUMN[basis] if columns else basis, None, None
-    by_id = {c.agreement.id.lower(): c for c in columns.values() if c.agreement}
-    spec = columns.get(value) or by_id.get(value.lower())
-    if spec is not None and spec.agreement is not None:
+    by_id = {c.agreement.id: c for c in columns.values() if c.agreement}
+    found = None
+    if columns:
+        try:
+            found = agreement(value)
+        except CorridorError:
+            found = None
+    if found is not None:
         if basis != "preferential":
             raise _fail(path, line, f"agreement '{value}' with basis '{basis}' (use preferential)")
-        return spec.name, spec.agreement.id, None
+        return by_id[found.id].name, found.id, None
     try:
         partner = resolve_country(value)
     except CorridorError:
