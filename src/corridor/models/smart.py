@@ -151,9 +151,12 @@ def line_effects(
     rho_d = rho * passthrough
     creation = -eta * imports * rho_d + 0.0  # + 0.0: no negative zeros
     total = imports.sum()
-    weight = imports * np.clip(1 - sigma * rho_d, 0.0, None)
-    diverted = total * weight / weight.sum() if weight.sum() > 0 else imports.copy()
-    diversion = diverted - imports
+    factor = np.clip(1 - sigma * rho_d, 0.0, None)
+    weight = imports * factor
+    if np.all(factor == factor[0]) or weight.sum() <= 0:  # no relative price change
+        diversion = np.zeros_like(imports)
+    else:
+        diversion = total * weight / weight.sum() - imports
     world = (1 + rho_d) / (1 + rho) - 1
     price_effect = (imports + creation + diversion) * world
     return {
