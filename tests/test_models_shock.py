@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import math
 from pathlib import Path
 
 import pytest
@@ -247,3 +248,19 @@ def test_real_baci_values_export_side(south_africa_7601_2021: list[dict]) -> Non
     assert out[392]["value_after"] == pytest.approx(
         out[392]["weight_after"] * out[392]["unit_value"]
     )
+
+
+def test_cited_elasticities() -> None:
+    for name in ("substitution", "import_demand", "export_supply"):
+        e = elasticity(name)
+        assert e.low <= e.default <= e.high and e.sources
+        assert all(s.url.startswith("https://") and s.checked in {"read", "recalled", "assumption"}
+                   for s in e.sources)  # fmt: skip
+    sigma = elasticity("substitution")
+    assert (sigma.low, sigma.high) == (1.5, 8.4)
+    assert {s.value for s in sigma.sources} == {1.5, 8.4}  # the range ends are cited values
+    assert elasticity("import_demand").basis == "assumption"  # said so, not hidden
+    assert math.isinf(elasticity("export_supply").default)
+    with pytest.raises(InvalidQuery, match="unknown elasticity 'magic'"):
+        elasticity("magic")
+    assert parse_range("2..8", "substitution").grid() == [2.0, 3.5, 5.0, 6.5, 8.0]
