@@ -202,3 +202,21 @@ def test_gsp_only_on_request(rows) -> None:
     assert plain["applied_rate"] == 0.075
     ldc = line(applied_rates(rows, 50, date(2024, 12, 31), ldc=True), "760410000")
     assert ldc["applied_rate"] == 0.0 and ldc["applied_column"] == "特別特恵"
+
+
+def test_a_revised_file_of_the_same_edition_replaces_rows(cli, warehouse_path: Path,
+                                                          schedule_path: Path,
+                                                          tmp_path: Path) -> None:  # fmt: skip
+    assert cli("ingest", "tariffs", schedule_path).exit_code == 0
+    revised = tmp_path / NAME
+    revised.write_text(schedule_path.read_text(encoding="utf-8").replace(
+        '"EPA_豪州": "無税"', '"EPA_豪州": "1%"'), encoding="utf-8")  # fmt: skip
+    result = cli("ingest", "tariffs", revised)
+    assert result.exit_code == 0
+    con = duckdb.connect(str(warehouse_path), read_only=True)
+    rows, files, rates = con.execute(
+        "SELECT count(*), count(DISTINCT file_id), list(DISTINCT rate_text) FILTER "
+        "(WHERE column_name = 'EPA_豪州') FROM tariff_lines"
+    ).fetchone()
+    con.close()
+    assert rows == len(parse_japan_schedule(schedule_path).rows) and files == 1 and rates == ["1%"]

@@ -191,8 +191,8 @@ def tariff_lines(wh: Warehouse | None, q: TariffQuery) -> TariffResult:
     if q.year and editions[-1] > on:
         notes.append(
             f"rates are those of the {editions[-1].isoformat()} edition; agreements are judged "
-            f"in force on {on.isoformat()}, but preferential rates that were still being phased "
-            f"in were higher in {q.year} than in this edition"
+            f"in force on {on.isoformat()}; preferential rates still being phased in may have "
+            f"been higher in {q.year} than in this edition"
         )
     if meta["origin"] == "offline table" and exporter.code != 699:
         notes.append(f"the offline table has no agreement column for {exporter.name}: "
