@@ -32,7 +32,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING
 
-from corridor.errors import InvalidQuery, UnknownCode
+from corridor.errors import UnknownCode
 from corridor.units import Column, Unit
 
 if TYPE_CHECKING:
@@ -45,6 +45,7 @@ __all__ = [
     "Rate",
     "TariffColumn",
     "agreement",
+    "gsp_ldc_note",
     "japan_columns",
     "mfn_withdrawn",
     "parse_rate",
@@ -206,13 +207,6 @@ def mfn_withdrawn(partner: int, on: date) -> bool:
 def gsp_ldc_note() -> str:
     """Why GSP/LDC columns are applied only on request."""
     return " ".join(str(_doc()["gsp_ldc_note"]).split())
-
-
-def check_basis(basis: str) -> str:
-    """Validate a basis name (CSV files)."""
-    if basis not in BASES:
-        raise InvalidQuery(f"basis {basis!r} (accepted: {', '.join(BASES)})")
-    return basis
 
 
 # -- the stored row ---------------------------------------------------------------------------
