@@ -370,6 +370,10 @@ from corridor.cli import brief as _brief  # noqa: E402  (corridor brief)
 
 _brief.register(app)
 
+from corridor.cli import tariffs as _tariffs  # noqa: E402  (corridor tariffs)
+
+_tariffs.register(app)
+
 
 def main() -> None:
     """Console-script entry point."""

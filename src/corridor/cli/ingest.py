@@ -125,3 +125,24 @@ def table(
         licence=licence,
     )
     _run(ctx, files, "table", spec=spec)
+
+
+@app.command("tariffs")
+def tariffs(
+    ctx: typer.Context,
+    files: Files,
+    edition: Annotated[
+        str | None,
+        typer.Option(help="Schedule edition YYYY-MM-DD (default: from a *_YYYY-MM-DD_* name)."),
+    ] = None,
+) -> None:
+    """Tariff schedules: Japan Customs JSON (9-digit lines, every column) or a plain CSV."""
+    from datetime import date
+
+    when = None
+    if edition:
+        try:
+            when = date.fromisoformat(edition)
+        except ValueError:
+            raise InvalidQuery(f"edition '{edition}': expected YYYY-MM-DD") from None
+    _run(ctx, files, "tariffs", edition=when)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from corridor.errors import InputFileError
 from corridor.store.ingest import DatasetInfo, IngestResult, LoadPlan, RawFile, ingest, raw_file
 
 if TYPE_CHECKING:
@@ -14,12 +16,16 @@ if TYPE_CHECKING:
 
 __all__ = ["KINDS", "build_sample", "load_files", "plan_for_kind"]
 
-KINDS = ("baci", "comtrade-csv", "comtrade-json", "table", "sample")
+KINDS = ("baci", "comtrade-csv", "comtrade-json", "table", "sample", "tariffs")
 ProgressFn = Callable[[str, float], None]
 
 
 def plan_for_kind(
-    kind: str, *, spec: TableSpec | None = None, product_codes: set[str] | None = None
+    kind: str,
+    *,
+    spec: TableSpec | None = None,
+    product_codes: set[str] | None = None,
+    edition: date | None = None,
 ) -> Callable[[RawFile], LoadPlan]:
     """Return the plan builder for a kind of file."""
     if kind == "baci":
@@ -41,7 +47,26 @@ def plan_for_kind(
         return lambda raw: table_plan(raw, spec)
     if kind == "sample":
         return _sample_plan
+    if kind == "tariffs":
+        return lambda raw: _tariff_plan(raw, edition)
     raise ValueError(f"unknown kind {kind!r}")
+
+
+def _tariff_plan(raw: RawFile, edition: date | None) -> LoadPlan:
+    """Japan Customs' schedule (.json) or corridor's plain tariff CSV (.csv)."""
+    suffix = raw.path.suffix.lower()
+    if suffix == ".json":
+        from corridor.sources.tariffs_japan import japan_plan
+
+        return japan_plan(raw, edition=edition)
+    if suffix == ".csv":
+        from corridor.sources.tariff_csv import tariff_csv_plan
+
+        return tariff_csv_plan(raw)
+    raise InputFileError(
+        f"{raw.path}: not a tariff file (accepted: Japan Customs schedule .json, "
+        "plain tariff .csv with importer,partner_or_agreement,hs,rate,basis,valid_from,source)"
+    )
 
 
 def load_files(
@@ -51,10 +76,11 @@ def load_files(
     *,
     spec: TableSpec | None = None,
     product_codes: set[str] | None = None,
+    edition: date | None = None,
     progress: ProgressFn | None = None,
 ) -> list[IngestResult]:
     """Ingest files one by one, each in its own transaction; stop at the first bad file."""
-    plan_for = plan_for_kind(kind, spec=spec, product_codes=product_codes)
+    plan_for = plan_for_kind(kind, spec=spec, product_codes=product_codes, edition=edition)
     results = []
     for path in paths:
         raw = raw_file(Path(path), kind=kind)

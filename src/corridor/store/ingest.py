@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from corridor.errors import InputFileError, ParseError
 from corridor.store.schema import KEY_COLUMNS, file_rows
+from corridor.store.tariff_schema import TARIFF_KEY
 
 if TYPE_CHECKING:
     import duckdb
@@ -102,7 +103,7 @@ class LoadPlan:
     weight_scale: float = 1.0
     allow_empty: bool = False  # an honest "no data" (e.g. an API response with count 0)
     expected_rows: int | None = None  # what the file says it holds (an envelope's count)
-    target: str = "trade_rows"  # trade_rows | trade_baci (see store/schema.py)
+    target: str = "trade_rows"  # trade_rows | trade_baci | tariff_lines (store/*schema.py)
     hs_rev: str | None = None  # the file's HS revision, when it has one (BACI)
     ordered: bool = True  # keep file order so raw_row is the row number (costs speed)
     # For files stored without raw_row: key columns → file row numbers (for messages).
@@ -221,7 +222,11 @@ HS_CODE_OK = (
 _ROW_KEYS = {
     "trade_rows": tuple(k for k in KEY_COLUMNS if k not in {"source", "dataset"}),
     "trade_baci": ("year", "exporter", "importer", "hs_code"),
+    "tariff_lines": TARIFF_KEY,
 }
+# Tables of the trade view; other targets (tariff_lines) are validated by their parsers, which
+# name the file, line and value of a bad cell before anything reaches the warehouse.
+_TRADE_TARGETS = ("trade_rows", "trade_baci")
 # How a canonical column is named in each physical table (for lookups by key).
 _PHYSICAL = {"trade_baci": {"reporter": "exporter", "partner": "importer"}}
 
@@ -240,6 +245,8 @@ def _where(plan: LoadPlan, raw: RawFile, con: duckdb.DuckDBPyConnection, row: di
 def _run_validations(
     con: duckdb.DuckDBPyConnection, raw: RawFile, plan: LoadPlan, fid: int
 ) -> None:
+    if plan.target not in _TRADE_TARGETS:
+        return
     checks = plan.validations + _generic_validations(plan)
     counts = con.execute(
         "SELECT "
@@ -266,6 +273,8 @@ def _run_validations(
 def _check_duplicates(
     con: duckdb.DuckDBPyConnection, raw: RawFile, plan: LoadPlan, fid: int
 ) -> None:
+    if plan.target not in _TRADE_TARGETS:
+        return
     keys = ", ".join(_ROW_KEYS[plan.target])
     repeated = con.execute(
         f"SELECT count(*) - count(DISTINCT hash({keys})) FROM {plan.target} WHERE file_id = $fid",

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from corridor import __version__
 from corridor.errors import CorridorError, NotFound
 from corridor.store.schema import SCHEMA_VERSION, WAREHOUSE_DDL
+from corridor.store.tariff_schema import TARIFF_DDL
 
 if TYPE_CHECKING:
     import duckdb
@@ -97,7 +98,7 @@ class Warehouse:
                 f"warehouse {self.path} uses an older layout (schema 1); this corridor needs "
                 f"schema {SCHEMA_VERSION} — move the file aside and ingest again"
             )
-        for ddl in WAREHOUSE_DDL:
+        for ddl in (*WAREHOUSE_DDL, *TARIFF_DDL):
             self.con.execute(ddl)
         self.con.execute("CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
         fingerprint = _reference_fingerprint()
