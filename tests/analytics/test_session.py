@@ -1,0 +1,126 @@
+"""The session: decisions from the data, one statement per indicator, the same on every engine."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from corridor.errors import InvalidQuery, NotFound
+from corridor.query import CorridorQuery
+from corridor.services.session import Session
+from corridor.store.catalog import Catalog
+
+INDICATORS = ["summary", "partners", "growth", "concentration", "prices", "mirror", "mix",
+              "scrap", "rca", "quality"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def sample_path(tmp_path_factory) -> Path:
+    from corridor.services.loading import build_sample
+    from corridor.store.warehouse import Warehouse
+
+    base = tmp_path_factory.mktemp("sample")
+    with Warehouse(base / "sample.duckdb") as wh:
+        build_sample(wh, base / "generated")
+    return base / "sample.duckdb"
+
+
+@pytest.fixture(scope="module")
+def panel_path(tmp_path_factory, shared_data: Path) -> Path:
+    from corridor.services.loading import load_files
+    from corridor.sources.table import TableSpec
+    from corridor.store.warehouse import Warehouse
+
+    path = tmp_path_factory.mktemp("panel") / "panel.duckdb"
+    spec = TableSpec(
+        mapping={"year": "year", "reporter": "reporter_code", "partner": "partner_code",
+                 "flow": "flow", "net_weight": "net_weight_kg"},
+        constants={"hs_code": "7601", "hs_rev": "H0"}, dataset="jie2020-hs7601",
+        source="comtrade",
+    )  # fmt: skip
+    with Warehouse(path) as wh:
+        load_files(wh, [shared_data / "real/hs7601_netweight_kg_2000_2017.csv"], "table", spec=spec)
+    return path
+
+
+def _query(**kw) -> CorridorQuery:
+    base = {"importer": "JPN", "exporter": "IND", "hs": "76", "years": (2022, 2024)}
+    return CorridorQuery(**{**base, **kw})
+
+
+def test_one_statement_per_indicator_and_memoised(sample_path: Path) -> None:
+    with Catalog(sample_path) as cat:
+        s = Session(cat, _query())
+        before = cat.statements
+        for name in INDICATORS:
+            s.indicator(name)
+        ran = cat.statements - before
+        assert ran == len(INDICATORS) + 1  # the coverage probe, then one per indicator
+        s.indicator("partners")
+        assert cat.statements - before == ran  # memoised
+
+
+def test_decisions_on_weight_only_data_are_said(panel_path: Path) -> None:
+    with Catalog(panel_path) as cat:
+        s = Session(cat, _query(hs="76", years=(2010, 2017)))
+        r = s.indicator("concentration")
+        assert s.measure == "weight" and s.side == "importer"
+        assert r.column("hhi").unit.value == "HHI" and len(r) == 8
+        assert all(row["hhi"] is not None for row in r.to_pylist())  # never an empty table
+        assert any("net weights only" in d for d in r.provenance.decisions)
+        assert "7601 only" in r.provenance.hs_covered  # the data holds one heading of 76
+        with pytest.raises(NotFound, match=r"no value data: .* — use --measure weight"):
+            Session(cat, _query(measure="value", years=(2010, 2017))).indicator("partners")
+        m = Session(cat, _query(hs="7601", measure="weight", years=(2015, 2017)))
+        rows = m.indicator("mirror").to_pylist()
+        assert {r["importer_report"] for r in rows} == {r["weight_m_kg"] for r in rows}
+        assert all(r["cif_usd"] is None for r in rows)  # weights compared, no invented values
+
+
+def test_missing_is_null_not_zero(panel_path: Path) -> None:
+    with Catalog(panel_path) as cat:
+        rows = Session(cat, _query(years=(2010, 2017))).indicator("scrap").to_pylist()
+    assert rows and all(r["net_scrap_kg"] is None for r in rows)  # no HS 7602 in the panel
+    assert all(r["primary_imports_kg"] > 0 for r in rows)
+
+
+def test_bad_questions_are_one_line(sample_path: Path) -> None:
+    for kwargs, message in (
+        ({"hs": ["76", "7601"]}, "inside HS 76"),
+        ({"importer": "IND"}, "both India"),
+        ({"level": 2, "hs": "7601"}, "coarser"),
+        ({"top_n": 0}, "top_n 0 outside"),
+        ({"measure": "litres"}, "measure 'litres'"),
+        ({"importer": "World"}, "not a country"),
+    ):
+        with pytest.raises(InvalidQuery, match=message):
+            _query(**kwargs)
+    with Catalog(sample_path) as cat, pytest.raises(InvalidQuery, match="indicator 'nope'"):
+        Session(cat, _query()).indicator("nope")
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+    if isinstance(a, list) and isinstance(b, list):
+        return sorted(map(str, a)) == sorted(map(str, b))
+    return a == b
+
+
+@pytest.mark.spark
+def test_every_indicator_on_spark_equals_duckdb(sample_path: Path, spark_con) -> None:
+    """The compiled SQL path (DuckDB) and the Ibis path (Spark) give the same rows."""
+    with Catalog(sample_path) as duck, Catalog(sample_path, engine="spark") as spark:
+        d = Session(duck, _query())
+        s = Session(spark, _query(engine="spark"))
+        for name in INDICATORS:
+            a, b = d.indicator(name), s.indicator(name)
+            assert b.provenance.engine == "spark" and a.names == b.names
+            ra = sorted(a.to_pylist(), key=lambda r: [str(r[k]) for k in a.names[:4]])
+            rb = sorted(b.to_pylist(), key=lambda r: [str(r[k]) for k in b.names[:4]])
+            assert len(ra) == len(rb), name
+            for x, y in zip(ra, rb, strict=True):
+                bad = {k: (x[k], y[k]) for k in a.names if not _same(x[k], y[k])}
+                assert not bad, (name, bad)
