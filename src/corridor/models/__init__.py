@@ -1,0 +1,1 @@
+"""Numerical models between the reference layer and services: pure computation, no I/O."""
