@@ -2,8 +2,10 @@
 
 1. The fitted run is prepared (gaps named, never filled silently).
 2. Every eligible candidate is backtested from rolling origins (horizons 1..h).
-3. The model with the lowest backtest MASE is chosen (on the same points for every
-   compared model); in-sample fit statistics play no part.
+3. The model is chosen on backtest MASE alone (every compared model scored on the same
+   points): the Ensemble, unless another candidate beats it by more than one standard error
+   of the paired errors (or, with ``rule="lowest"``, the lowest MASE). In-sample fit
+   statistics play no part.
 4. The procedure (choose, then forecast) is replayed at every past origin; its errors calibrate
    the conformal intervals and its interval coverage is measured out of sample.
 """
@@ -105,43 +107,36 @@ class ForecastOptions:
 
     def __post_init__(self) -> None:
         h = self.horizon
-        if isinstance(h, bool) or not isinstance(h, int) or not 1 <= h <= MAX_HORIZON["M"]:
+        if not _is_whole(h) or not 1 <= h <= MAX_HORIZON["M"]:
             raise InvalidQuery(
                 f"horizon {h!r} is not accepted: give a whole number of periods, 1-10 for "
                 "annual or 1-36 for monthly series"
             )
+        for name, value, least in (
+            ("min_train", self.min_train, 3),
+            ("max_origins", self.max_origins, 1),
+        ):
+            if not _is_whole(value) or value < least:
+                raise InvalidQuery(
+                    f"{name} {value!r} is not accepted: give a whole number ≥ {least}"
+                )
         if self.models is not None:
             if isinstance(self.models, str):
                 object.__setattr__(self, "models", (self.models,))
             if not self.models:
                 raise InvalidQuery("no model given: name at least one candidate, or pass None")
             resolve_models(self.models, "A")  # unknown names fail here, on one line
-        if self.gaps not in ("last_run", "interpolate"):
-            raise InvalidQuery(
-                f"gap policy {self.gaps!r} is not accepted: use last_run or interpolate"
-            )
-        if self.rule not in ("one_se", "lowest"):
-            raise InvalidQuery(
-                f"selection rule {self.rule!r} is not accepted: use one_se or lowest"
-            )
-        if self.scale not in ("level", "logit"):
-            raise InvalidQuery(f"scale {self.scale!r} is not accepted: use level or logit")
-        if (
-            isinstance(self.min_train, bool)
-            or not isinstance(self.min_train, int)
-            or self.min_train < 3
+        for name, value, accepted in (
+            ("gap policy", self.gaps, ("last_run", "interpolate")),
+            ("selection rule", self.rule, ("one_se", "lowest")),
+            ("scale", self.scale, ("level", "logit")),
         ):
-            raise InvalidQuery(
-                f"min_train {self.min_train!r} is not accepted: give a whole number ≥ 3"
-            )
-        if (
-            isinstance(self.max_origins, bool)
-            or not isinstance(self.max_origins, int)
-            or self.max_origins < 1
-        ):
-            raise InvalidQuery(
-                f"max_origins {self.max_origins!r} is not accepted: give a whole number ≥ 1"
-            )
+            if value not in accepted:
+                raise InvalidQuery(f"{name} {value!r} is not accepted: use {' or '.join(accepted)}")
+
+
+def _is_whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 @dataclass(frozen=True)
@@ -275,7 +270,7 @@ def _accuracy_rows(
         elif bt.keys(m, t):
             rows.append(row(m, bt.yf[m], sorted(bt.keys(m, t)), False))
     pts = sorted(p for p in rp.yf if math.isfinite(bt.scale[p[0]]))
-    rows.append(row("Selected", rp.yf, pts, False) | {"chosen": False})
+    rows.append(row("Selected", rp.yf, pts, False))
     return rows
 
 
@@ -403,26 +398,6 @@ def forecast_series(series: Series, options: ForecastOptions | None = None) -> S
         }
         for k in range(h)
     ]
-    cand_rows = []
-    for m, (zmean, native, _params) in finals.items():
-        ymean = to_y(zmean)
-        nat = {
-            f"native_{side}{lv}": to_y(native[f"{side}-{lv}"]) if native else [None] * h
-            for lv in LEVELS
-            for side in ("lo", "hi")
-        }
-        for k in range(h):
-            cand_rows.append(
-                {
-                    "key": series.key,
-                    "period": periods[k],
-                    "horizon": k + 1,
-                    "model": m,
-                    "point": float(ymean[k]),
-                    **{c: _item(v, k) for c, v in nat.items()},
-                    "chosen": m == model,
-                }
-            )
     params = {"scale": opts.scale, **finals[model][2]}
     return SeriesForecast(
         key=series.key,
@@ -438,7 +413,11 @@ def forecast_series(series: Series, options: ForecastOptions | None = None) -> S
         fitted_periods=prep.periods,
         synthetic=series.synthetic,
         forecast=tables.to_table(tables.FORECAST, fc_rows, series.unit),
-        candidates=tables.to_table(tables.CANDIDATES, cand_rows, series.unit),
+        candidates=tables.to_table(
+            tables.CANDIDATES,
+            _candidate_rows(series.key, finals, periods, model, to_y),
+            series.unit,
+        ),
         backtest=tables.to_table(
             tables.BACKTEST,
             _backtest_rows(series.key, bt, rp, prep.periods, to_y, opts.scale),
@@ -512,6 +491,38 @@ def _intervals(
     elif not math.isfinite(zscale):
         notes.append("the series is constant: no interval can be scaled, none shown")
     return bounds, rows
+
+
+def _candidate_rows(
+    key: str,
+    finals: dict[str, tuple[np.ndarray, dict[str, np.ndarray], dict[str, Any]]],
+    periods: Sequence[str],
+    chosen: str,
+    to_y: Callable[[np.ndarray], np.ndarray],
+) -> list[dict[str, Any]]:
+    """Every fitted candidate's forecast with its native (uncalibrated) intervals."""
+    rows = []
+    h = len(periods)
+    for m, (zmean, native, _params) in finals.items():
+        ymean = to_y(zmean)
+        nat = {
+            f"native_{side}{lv}": to_y(native[f"{side}-{lv}"]) if native else [None] * h
+            for lv in LEVELS
+            for side in ("lo", "hi")
+        }
+        for k in range(h):
+            rows.append(
+                {
+                    "key": key,
+                    "period": periods[k],
+                    "horizon": k + 1,
+                    "model": m,
+                    "point": float(ymean[k]),
+                    **{c: _item(v, k) for c, v in nat.items()},
+                    "chosen": m == chosen,
+                }
+            )
+    return rows
 
 
 def _item(values: Any, k: int) -> float | None:
