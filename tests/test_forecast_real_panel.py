@@ -11,12 +11,19 @@ import math
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 import pytest
 
 from corridor.errors import InvalidQuery
-from corridor.models.forecast import Series, forecast_series, share_outlook
+from corridor.models.forecast import (
+    Series,
+    forecast_panel,
+    forecast_series,
+    series_from_arrow,
+    share_outlook,
+)
 
 YEARS = list(range(2000, 2018))
 
@@ -100,3 +107,39 @@ def test_exporter_above_market_is_rejected(japan) -> None:
     exporter = Series("JPN", tuple(YEARS), tuple(japan["total"]), "kg")
     with pytest.raises(InvalidQuery, match=r"period 2000: exporter 'JPN' has .* the market 'IND'"):
         share_outlook(market, exporter)
+
+
+def test_panel_from_an_arrow_table_of_importer_totals(shared_data: Path) -> None:
+    raw = pcsv.read_csv(shared_data / "real/hs7601_netweight_kg_2000_2017.csv")
+    m = raw.filter(
+        pc.and_(
+            pc.equal(raw["flow"], "M"),
+            pc.is_in(raw["reporter_iso3"], value_set=pa.array(["JPN", "KOR", "VNM"])),
+        )
+    )
+    totals = m.group_by(["reporter_iso3", "year"]).aggregate([("net_weight_kg", "sum")])
+    series = series_from_arrow(
+        totals, unit="kg", key="reporter_iso3", period="year", value="net_weight_kg_sum"
+    )
+    assert sorted(s.key for s in series) == ["JPN", "KOR", "VNM"]
+    panel = forecast_panel(series)
+    fc = panel.table("forecast")
+    assert sorted(set(fc["key"].to_pylist())) == ["JPN", "KOR", "VNM"]
+    assert fc.num_rows == 9
+    vnm = panel.results["VNM"]
+    # Viet Nam did not report one year of 2000-2017: that year is named as a gap
+    vnm_years = {r["year"] for r in totals.to_pylist() if r["reporter_iso3"] == "VNM"}
+    missing = sorted(set(range(min(vnm_years), 2018)) - vnm_years)
+    assert missing  # the panel really has a hole there
+    assert list(vnm.gaps) == [str(y) for y in missing]
+    assert vnm.fitted_periods[0] == str(missing[-1] + 1)  # only the run after the last gap
+    assert vnm.short_series == (2017 - missing[-1] < 8)
+    assert any(f"gaps in {missing[-1]}" in n for n in vnm.notes)
+    for key, res in panel.results.items():
+        jp = [r for r in totals.to_pylist() if r["reporter_iso3"] == key]
+        assert res.fitted_periods[-1] == str(max(r["year"] for r in jp))
+    with pytest.raises(InvalidQuery, match="column 'value' is not in the table"):
+        series_from_arrow(totals, unit="kg", key="reporter_iso3", period="year")
+    mixed = [series[0], Series("USD", ("2016", "2017"), (1.0, 2.0), "USD")]
+    with pytest.raises(InvalidQuery, match="forecast one unit and frequency at a time"):
+        forecast_panel(mixed)

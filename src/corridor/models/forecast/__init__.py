@@ -14,11 +14,12 @@ from corridor.models.forecast.engine import (
     forecast_panel,
     forecast_series,
 )
-from corridor.models.forecast.series import Series
+from corridor.models.forecast.series import INPUT, Series, series_from_arrow
 from corridor.models.forecast.share import ShareOutlook, share_outlook
 
 __all__ = [
     "DEFAULT_MODELS",
+    "INPUT",
     "LEVELS",
     "MODELS",
     "SHORT_SERIES",
@@ -29,5 +30,6 @@ __all__ = [
     "ShareOutlook",
     "forecast_panel",
     "forecast_series",
+    "series_from_arrow",
     "share_outlook",
 ]

@@ -12,17 +12,36 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 from corridor.errors import InvalidQuery
-from corridor.units import Unit
+from corridor.units import Column, Unit
 
-__all__ = ["GapPolicy", "Prepared", "Series", "period_label", "prepare", "shift_period"]
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+__all__ = [
+    "INPUT",
+    "GapPolicy",
+    "Prepared",
+    "Series",
+    "period_label",
+    "prepare",
+    "series_from_arrow",
+    "shift_period",
+]
 
 GapPolicy = Literal["last_run", "interpolate"]
 _FREQS = ("A", "M")
+
+INPUT = (
+    Column("key", Unit.TEXT, "series key (e.g. the importer's ISO3 code)", "string"),
+    Column("period", Unit.TEXT, "'2017' (annual) or '201703' (monthly); years as integers too"),
+    Column("value", Unit.MEASURE, "the amount; NULL where it is unknown"),
+)
+"""The input columns :func:`series_from_arrow` reads (names can be mapped)."""
 
 
 def _ordinal(period: object, freq: str, key: str) -> int:
@@ -209,3 +228,38 @@ def prepare(series: Series, gaps: GapPolicy = "last_run") -> Prepared:
     return Prepared(
         tuple(period_label(o, freq) for o in run), y, gap_labels, (), dropped, tuple(notes)
     )
+
+
+def series_from_arrow(
+    table: pa.Table,
+    *,
+    unit: Unit | str,
+    freq: str = "A",
+    synthetic: bool = False,
+    key: str = "key",
+    period: str = "period",
+    value: str = "value",
+) -> list[Series]:
+    """One :class:`Series` per distinct key of a long table (key, period, value).
+
+    Keys keep their order of first appearance; NULL values stay missing.
+
+    Raises:
+        InvalidQuery: a named column is absent, or a series is invalid (see :class:`Series`).
+    """
+    for name in (key, period, value):
+        if name not in table.column_names:
+            raise InvalidQuery(
+                f"column {name!r} is not in the table: it has {', '.join(table.column_names)}"
+            )
+    groups: dict[str, tuple[list[object], list[float | None]]] = {}
+    for k, p, v in zip(
+        table[key].to_pylist(), table[period].to_pylist(), table[value].to_pylist(), strict=True
+    ):
+        ps, vs = groups.setdefault(str(k), ([], []))
+        ps.append(p)
+        vs.append(v)
+    return [
+        Series(k, tuple(ps), tuple(vs), Unit(unit), freq, synthetic)
+        for k, (ps, vs) in groups.items()
+    ]
