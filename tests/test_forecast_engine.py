@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from corridor.errors import InvalidQuery
-from corridor.models.forecast import ForecastOptions, Series, forecast_series
+from corridor.models.forecast import DEFAULT_MODELS, ForecastOptions, Series, forecast_series
 from corridor.models.forecast.conformal import Replay, coverage, needed, quantile
 from corridor.units import Unit
 
@@ -270,3 +270,12 @@ def test_importing_the_engine_does_not_import_statsforecast() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_autoarima_is_opt_in() -> None:
+    y = [100.0 + 4 * i + (6 if i % 2 else -6) for i in range(14)]
+    default = forecast_series(annual(y))
+    assert "AutoARIMA" not in set(default.candidates["model"].to_pylist())
+    opted = forecast_series(annual(y), ForecastOptions(models=(*DEFAULT_MODELS, "arima")))
+    assert "AutoARIMA" in set(opted.candidates["model"].to_pylist())
+    assert "AutoARIMA" in set(opted.accuracy["model"].to_pylist())

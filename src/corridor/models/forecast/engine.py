@@ -86,8 +86,8 @@ class ForecastOptions:
     Attributes:
         horizon: periods ahead (1-10 years, or 1-36 months); also the backtest horizons 1..h.
         models: candidate names (None: Naive, drift, AutoETS, AutoTheta, Ensemble, plus
-            SeasonalNaive for monthly series). AutoARIMA is opt-in. Naive and drift are always
-            in: they are the baselines.
+            SeasonalNaive for monthly series). AutoARIMA is opt-in, e.g.
+            ``(*DEFAULT_MODELS, "AutoARIMA")``. Naive and drift are always in (the baselines).
         gaps: ``last_run`` (fit only after the last gap) or ``interpolate`` (linear, listed).
         scale: ``level`` or ``logit`` (for shares: models are fitted on logit(share) and the
             forecasts and intervals stay inside [0, 1]).
