@@ -81,3 +81,9 @@ def test_analytics_does_not_import_the_store() -> None:
             if module.startswith("corridor.store"):
                 found.append(f"{path.name}:{line} {module}")
     assert not found
+
+
+def test_indicator_docs_are_generated_from_the_registry() -> None:
+    from corridor.analytics import docs
+
+    assert docs.main(["--check"]) == 0, "run: python -m corridor.analytics.docs"
