@@ -29,6 +29,8 @@ __all__ = [
     "RateLimited",
     "SourceUnavailable",
     "UnknownCode",
+    "one_line",
+    "shown",
 ]
 
 
@@ -82,3 +84,21 @@ class DataQualityError(CorridorError):
     """Raised when data parses but cannot be right (hash mismatch, impossible totals)."""
 
     exit_code = 6
+
+
+def shown(value: object, limit: int = 60) -> str:
+    """A user's value as quoted in a message: repr, control characters escaped, cut to ``limit``.
+
+    Messages name the bad value, but never echo a 5,000-character argument or a key back.
+    """
+    text = repr(str(value))
+    return text if len(text) <= limit else text[: limit - 2] + "…" + text[-1]
+
+
+def one_line(message: str, limit: int = 400) -> str:
+    """A message as one line of at most ``limit`` characters (the middle elided)."""
+    flat = " ".join(str(message).split())
+    if len(flat) <= limit:
+        return flat
+    half = (limit - 3) // 2
+    return flat[:half] + " … " + flat[-half:]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,7 +15,7 @@ from typer.core import TyperGroup
 
 from corridor import __version__
 from corridor.cli.output import Format, emit_rows, stderr
-from corridor.errors import CorridorError
+from corridor.errors import CorridorError, one_line
 
 __all__ = ["app", "main"]
 
@@ -61,6 +62,30 @@ class CorridorGroup(TyperGroup):
             args = hoist_global_options(list(args))
         return super().parse_args(ctx, args)
 
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        """Run; a bad option or argument is one line on stderr and exit 2 (no usage box)."""
+        from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+        from typer.exceptions import Abort
+
+        try:
+            rv = super().main(*args, standalone_mode=False, **kwargs)
+        except NoArgsIsHelpError as exc:  # `corridor ingest` alone: the help, as click shows it
+            exc.show()
+            rv = exc.exit_code
+        except UsageError as exc:
+            where = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx else ""
+            typer.echo(f"error: {one_line(exc.format_message())}{where}", err=True)
+            rv = 2
+        except ClickException as exc:
+            typer.echo(f"error: {one_line(exc.format_message())}", err=True)
+            rv = exc.exit_code
+        except Abort:
+            typer.echo("interrupted — run the same command again to resume", err=True)
+            rv = 130
+        if not standalone_mode:
+            return rv
+        sys.exit(rv if isinstance(rv, int) else 0)
+
     def invoke(self, ctx: typer.Context) -> Any:
         """Run the command; map CorridorError to a one-line message."""
         try:
@@ -69,7 +94,7 @@ class CorridorGroup(TyperGroup):
             state = ctx.find_object(State)
             if state and state.debug:
                 raise
-            typer.echo(f"error: {exc}", err=True)
+            typer.echo(f"error: {one_line(str(exc))}", err=True)
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             typer.echo("interrupted — run the same command again to resume", err=True)

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from corridor.errors import UnknownCode
+from corridor.errors import UnknownCode, shown
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -274,8 +274,10 @@ def _unknown_message(raw: str) -> str:
     candidates.update(name_index)
     match = difflib.get_close_matches(key, list(candidates), n=1, cutoff=0.75) if key else []
     if match:
-        return f"unknown country {raw!r} — did you mean {candidates[match[0]].label}?"
-    return f"unknown country {raw!r} — use a country name, ISO3/ISO2 code or Comtrade area code"
+        return f"unknown country {shown(raw)} — did you mean {candidates[match[0]].label}?"
+    return (
+        f"unknown country {shown(raw)} — use a country name, ISO3/ISO2 code or Comtrade area code"
+    )
 
 
 def is_partner_aggregate(code: int) -> bool:
