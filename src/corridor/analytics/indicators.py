@@ -618,8 +618,9 @@ def _similarity(fx: ir.Table, exporter: Any, rivals: ir.Table, measure: str) -> 
         b.select("year", "hs_code", a=ibis.literal(0.0), b=b.b),
     )
     p = u.group_by(["year", "hs_code"]).aggregate(a=u.a.sum(), b=u.b.sum())
-    out = p.group_by("year").aggregate(esi=100.0 * ibis.least(p.a, p.b).sum())
-    return out
+    out = p.group_by("year").aggregate(s=ibis.least(p.a, p.b).sum(), sa=p.a.sum(), sb=p.b.sum())
+    both = (out.sa > 0.5) & (out.sb > 0.5)  # NULL when a side has nothing in the measure
+    return out.select("year", esi=ibis.ifelse(both, 100.0 * out.s, ibis.null("float64")))
 
 
 # -- data quality ----------------------------------------------------------------------------

@@ -71,15 +71,21 @@ def complementarity(
 
     ``TCI = 100 * (1 - Σ_k |m_jk - x_ik| / 2)`` where ``m_jk`` is product k's share of the
     importer's imports (from everyone) and ``x_ik`` its share of the exporter's exports (to
-    everyone). 0 = no overlap, 100 = identical structure.
+    everyone). 0 = no overlap, 100 = identical structure; NULL for a year in which either
+    side reports nothing in the measure (never a spurious 100 or 50).
     """
     by = list(by)
     f = _countries(flows)
     x = _shares(f, "supplier", exporter, "a", by, measure)
     m = _shares(f, "importer", importer, "b", by, measure)
     p = _paired(x, m, by)
-    out = p.group_by(by).aggregate(d=(p.a - p.b).abs().sum(), products=p.count())
-    return out.select(*by, "products", tci=100.0 * (1 - out.d / 2))
+    out = p.group_by(by).aggregate(
+        d=(p.a - p.b).abs().sum(), products=p.count(), sa=p.a.sum(), sb=p.b.sum()
+    )
+    both = (out.sa > 0.5) & (out.sb > 0.5)  # shares sum to 1 where a side has data, else 0
+    return out.select(
+        *by, "products", tci=ibis.ifelse(both, 100.0 * (1 - out.d / 2), ibis.null("float64"))
+    )
 
 
 def export_similarity(
@@ -100,5 +106,8 @@ def export_similarity(
     a = _shares(f, "supplier", exporter_a, "a", by, measure)
     b = _shares(f, "supplier", exporter_b, "b", by, measure)
     p = _paired(a, b, by)
-    out = p.group_by(by).aggregate(s=ibis.least(p.a, p.b).sum(), products=p.count())
-    return out.select(*by, "products", esi=100.0 * out.s)
+    out = p.group_by(by).aggregate(
+        s=ibis.least(p.a, p.b).sum(), products=p.count(), sa=p.a.sum(), sb=p.b.sum()
+    )
+    both = (out.sa > 0.5) & (out.sb > 0.5)
+    return out.select(*by, "products", esi=ibis.ifelse(both, 100.0 * out.s, ibis.null("float64")))
