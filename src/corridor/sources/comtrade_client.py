@@ -10,9 +10,9 @@
   from messages and from log records while a client is open, and an answer that echoes the key
   is refused rather than archived;
 * tenacity retries timeouts, connection resets, undecodable (bad gzip) bodies and 5xx with
-  exponential backoff + jitter, and
-  waits as long as ``Retry-After`` says on 429 (and 403 with ``Retry-After``); waits go through
-  an injectable ``sleep`` so tests never sleep on the wall clock;
+  exponential backoff + jitter, and waits as long as ``Retry-After`` says on 429 (and 403
+  with ``Retry-After``) unless that is longer than ``max_retry_after``; waits go through an
+  injectable ``sleep`` so tests never sleep on the wall clock;
 * a client-side pyrate-limiter paces calls (preview ≈1/s, keyed 10/min by default);
 * every failure becomes a :mod:`corridor.errors` class naming the redacted URL.
 """
