@@ -2,16 +2,41 @@
 
 It answers data calls (preview and keyed) by filtering a table of 47-field records the way the
 API does (omitted parameter = all values, ``maxRecords`` cap, silent truncation), serves
-recorded bodies by path, bulk listings and files, and injects faults from a queue: HTTP
-statuses with ``Retry-After``, slow answers, connection resets, cut or truncated bodies, HTML
-pages, wrong content types. Every request is logged (path, params, headers) for assertions.
+recorded bodies by path, bulk listings and files, gzips its answers like the real API when
+``gzip=True``, and injects faults from a queue. Every request is logged (path, params,
+headers) for assertions.
+
+Fault kinds (:class:`Fault`):
+
+========== ==================================================================================
+status     an HTTP status with ``headers`` (``Retry-After``, ``Location``) and ``body``
+redirect   302 (or ``status``) to ``location`` (absolute: another origin; or a path;
+           ``{query}`` in it stands for the request's query string)
+slow       answer after ``seconds``
+hold       answer only once ``event`` (default: the server's ``release``) is set
+reset      reset the connection before answering (RST)
+reset-mid  send the headers and half the body, then reset
+cut        Content-Length says more than is sent, then the connection closes
+truncate   an honest Content-Length over two thirds of the JSON (broken JSON)
+html       an HTML page with status 200
+ctype      the right body with ``Content-Type: text/plain``
+empty      an empty body
+gzip       ``Content-Encoding: gzip`` over a body that is not gzip (``body`` or garbage)
+count      an envelope whose ``count`` disagrees with its ``data``
+echo       a well-formed envelope that repeats the request's subscription key
+kill       SIGKILL ``kill_pid`` on arrival, mid-body or after the body (``phase``), after
+           ``seconds``
+========== ==================================================================================
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import gzip
 import json
+import os
+import signal
 import socket
 import struct
 import threading
@@ -22,6 +47,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
+KEY_HEADER = "Ocp-Apim-Subscription-Key"
 FIXTURE_RECORD = "data/comtradeapi.un.org/data/v1/get/C/A/HS-60a6ad.json"
 FILTERS = {
     "reporterCode": "reporterCode",
@@ -39,7 +65,7 @@ FILTERS = {
 class Fault:
     """One injected behaviour; ``match`` restricts it to paths containing that text."""
 
-    kind: str  # status | slow | reset | cut | truncate | html | ctype | hold | empty
+    kind: str  # see the module docstring
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
@@ -47,6 +73,8 @@ class Fault:
     match: str = ""
     event: threading.Event | None = None
     at: int | None = None  # fire only on the at-th request (1-based) the server receives
+    location: str = ""  # redirect target
+    phase: str = "arrival"  # kill: arrival | mid | after
 
 
 def template_record(fixtures: Path) -> dict:
@@ -74,9 +102,14 @@ def make_record(base: dict, **over) -> dict:
 class FakeComtrade:
     """The server; use as a context manager; ``url`` is its base URL."""
 
-    def __init__(self, records: list[dict] | None = None, *, key: str | None = None) -> None:
+    def __init__(
+        self, records: list[dict] | None = None, *, key: str | None = None, gzip: bool = False
+    ) -> None:
         self.records = records or []
         self.key = key
+        self.gzip = gzip  # Content-Encoding: gzip on JSON answers, as the real API sends them
+        self.release = threading.Event()  # frees every "hold" fault without an event
+        self.kill_pid: int | None = None  # the process a "kill" fault kills
         self.routes: dict[str, tuple[bytes, str]] = {}
         self.faults: deque[Fault] = deque()
         self.log: list[dict] = []
@@ -96,7 +129,9 @@ class FakeComtrade:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -108,12 +143,14 @@ class FakeComtrade:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.release.set()
         self.server.shutdown()
         self.server.server_close()
 
     # -- configuration -------------------------------------------------------------------
-    def add_fault(self, kind: str, **kw) -> None:
-        self.faults.append(Fault(kind, **kw))
+    def add_fault(self, kind: str, times: int = 1, **kw) -> None:
+        for _ in range(times):
+            self.faults.append(Fault(kind, **kw))
 
     def route(self, path: str, body: bytes, ctype: str = "application/json") -> None:
         self.routes[path] = (body, ctype)
@@ -138,49 +175,86 @@ class FakeComtrade:
         with self.lock:
             self.log.append({"path": parts.path, "params": params, "headers": dict(h.headers)})
         fault = Fault("reset") if self.down else self._next_fault(parts.path)
-        if fault is not None:
-            if fault.kind == "slow":
-                time.sleep(fault.seconds)
-            elif fault.kind == "hold":
-                self.arrived.set()
-                assert fault.event is not None
-                fault.event.wait(30)
-            elif fault.kind == "reset":
-                h.connection.setsockopt(
-                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
-                )
-                h.close_connection = True
-                h.connection.close()
-                return
-            elif fault.kind == "status":
-                body = (
-                    fault.body
-                    or json.dumps(
-                        {"statusCode": fault.status, "message": f"fault {fault.status}"}
-                    ).encode()
-                )
-                return self._send(h, fault.status, body, "application/json", fault.headers)
-            elif fault.kind == "html":
-                page = b"<html><body><h1>Service Unavailable</h1></body></html>"
-                return self._send(h, 200, page, "text/html")
+        kind = fault.kind if fault is not None else ""
+        if kind == "kill" and fault.phase == "arrival":
+            return self._kill(fault)
+        if kind == "slow":
+            time.sleep(fault.seconds)
+        elif kind == "hold":
+            self.arrived.set()
+            (fault.event or self.release).wait(30)
+        elif kind == "reset":
+            return self._reset(h)
+        elif kind == "status":
+            body = (
+                fault.body
+                or json.dumps(
+                    {"statusCode": fault.status, "message": f"fault {fault.status}"}
+                ).encode()
+            )
+            return self._send(h, fault.status, body, "application/json", fault.headers)
+        elif kind == "redirect":
+            location = fault.location.replace("{query}", parts.query)
+            headers = {"Location": location} | fault.headers
+            return self._send(h, fault.status if fault.status != 200 else 302, b"", "text/plain",
+                              headers)  # fmt: skip
+        elif kind == "html":
+            page = b"<html><body><h1>Service Unavailable</h1></body></html>"
+            return self._send(h, 200, page, "text/html")
+        elif kind == "gzip":
+            garbage = fault.body or b"this is not gzip at all" * 4
+            return self._send(h, 200, garbage, "application/json", {"Content-Encoding": "gzip"})
         status, body, ctype = self._answer(parts.path, params, h.headers)
-        if fault is not None and fault.kind == "cut":  # Content-Length says more than sent
+        if kind == "count":
+            doc = json.loads(body)
+            doc["count"] = len(doc["data"]) + 1
+            body = json.dumps(doc).encode()
+        elif kind == "echo":
+            doc = {"count": 0, "data": [], "error": "", "echo": h.headers.get(KEY_HEADER, "")}
+            body = json.dumps(doc).encode()
+        elif kind == "truncate":  # honest length, broken JSON
+            body = body[: max(1, len(body) * 2 // 3)]
+        elif kind == "ctype":
+            ctype = "text/plain"
+        elif kind == "empty":
+            body = b""
+        headers = {}
+        if self.gzip and status == 200 and "json" in ctype:
+            body, headers = gzip.compress(body, mtime=0), {"Content-Encoding": "gzip"}
+        if kind in ("cut", "reset-mid") or (kind == "kill" and fault.phase == "mid"):
             h.send_response(status)
             h.send_header("Content-Type", ctype)
             h.send_header("Content-Length", str(len(body)))
+            for k, v in headers.items():
+                h.send_header(k, v)
             h.end_headers()
             h.wfile.write(body[: len(body) // 2])
             h.wfile.flush()
-            h.close_connection = True
+            if kind == "kill":
+                return self._kill(fault)
+            if kind == "reset-mid":
+                return self._reset(h)
+            h.close_connection = True  # cut: Content-Length says more than was sent
             h.connection.shutdown(socket.SHUT_RDWR)
             return
-        if fault is not None and fault.kind == "truncate":  # honest length, broken JSON
-            body = body[: max(1, len(body) * 2 // 3)]
-        if fault is not None and fault.kind == "ctype":
-            ctype = "text/plain"
-        if fault is not None and fault.kind == "empty":
-            body = b""
-        self._send(h, status, body, ctype)
+        self._send(h, status, body, ctype, headers)
+        if kind == "kill":
+            h.wfile.flush()
+            self._kill(fault)
+
+    @staticmethod
+    def _reset(h: BaseHTTPRequestHandler) -> None:
+        h.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        h.close_connection = True
+        h.connection.close()
+
+    def _kill(self, fault: Fault) -> None:
+        if fault.seconds:
+            time.sleep(fault.seconds)  # a seeded moment after the answer: archive or ingest
+        if self.kill_pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.kill_pid, signal.SIGKILL)
+        self.arrived.set()
 
     def _send(self, h, status: int, body: bytes, ctype: str, headers: dict | None = None) -> None:
         h.send_response(status)

@@ -221,3 +221,138 @@ def test_kill_9_mid_fetch_resumes(cli, server, warehouse_path: Path, tmp_path: P
     report = json.loads(res.stdout)
     assert report["requests_cached"] == 2 and report["requests_fetched"] == 3
     assert rows(warehouse_path) == 30  # 10 years x (IND, CHN, World): none lost, none twice
+
+
+# -- hostile servers and arguments: one clear line, never exit 70 --------------------------
+@pytest.fixture
+def waits(monkeypatch) -> list[float]:
+    """Retry waits the CLI's client would sleep (recorded, not slept)."""
+    from corridor.services import fetch as service
+
+    slept: list[float] = []
+    make = service.make_client
+    monkeypatch.setattr(
+        service, "make_client", lambda *a, **kw: make(*a, **(kw | {"sleep": slept.append}))
+    )
+    return slept
+
+
+def one_error_line(res, code: int) -> str:
+    """The ``error:`` line of a failed command (asserting there is exactly one)."""
+    assert res.exit_code == code, res.output
+    assert "Traceback" not in res.output and "internal error" not in res.output
+    errors = [ln for ln in res.output.splitlines() if ln.startswith("error: ")]
+    assert len(errors) == 1, res.output
+    return errors[0]
+
+
+def test_bad_gzip_is_retried_then_one_clear_line(cli, server, waits):
+    server.add_fault("gzip", times=4)
+    res = cli("fetch", "comtrade", "--reporter", "JPN", "--years", "2022", *FAST)
+    line = one_error_line(res, 5)
+    assert "compressed body is corrupt" in line and server.url in line
+    assert len(server.log) == 4 and len(waits) == 3  # retried as a transport fault
+
+
+def test_cross_origin_redirect_via_cli(cli, server, records, tmp_path, warehouse_path):
+    key_file = tmp_path / "key"
+    key_file.write_text(KEY)
+    with FakeComtrade(records, key=KEY) as evil:
+        server.add_fault("redirect", location=f"{evil.url}/data/v1/get/C/A/HS?{{query}}")
+        res = cli("fetch", "comtrade", "--reporter", "JPN", "--years", "2022",
+                  "--key-file", str(key_file), *FAST)  # fmt: skip
+        line = one_error_line(res, 5)
+        assert evil.url in line and "not followed" in line and KEY not in res.output
+        assert evil.log == []
+    assert rows(warehouse_path) == 0
+
+
+def test_quarantine_is_reported_then_refetched(cli, server, records, warehouse_path):
+    good = [dict(r) for r in server.records]
+    server.records[0] = dict(good[0], primaryValue=-1.0)  # JPN ← IND 2015: negative
+    args = ["fetch", "comtrade", "--reporter", "JPN", "--partner", "IND", "--years",
+            "2015-2024", *FAST]  # fmt: skip
+    res = cli(*args)
+    line = one_error_line(res, 3)
+    assert "failed validation" in line and "negative value -1" in line
+    assert "1 quarantined" in res.output and "quarantined: " in res.output
+    again = cli(*args, "--format", "json")
+    assert again.exit_code == 3 and len(server.log) == 2  # asked again, not reused
+    assert json.loads(again.stdout)["quarantined"][0]["reason"].startswith("record 1")
+    server.records[:] = good
+    fixed = cli(*args, "--format", "json")
+    assert fixed.exit_code == 0 and json.loads(fixed.stdout)["rows_ingested"] == 10
+    assert rows(warehouse_path) == 10
+
+
+def test_reference_refuses_a_non_list_and_writes_nothing(cli, server, isolated_settings):
+    server.route("/files/v1/app/reference/Reporters.json", b'{"results": 5}')
+    line = one_error_line(cli("fetch", "reference"), 3)
+    assert "not a Comtrade reference list" in line
+    assert not (isolated_settings / "reference" / "comtrade" / "Reporters.json").exists()
+
+
+def test_reference_damaged_cached_copy_is_fetched_again(cli, server, isolated_settings):
+    for name in ("Reporters.json", "partnerAreas.json", "HS.json"):
+        server.route(f"/files/v1/app/reference/{name}", b'{"results": [{"id": 1}]}')
+    assert cli("fetch", "reference").exit_code == 0
+    damaged = isolated_settings / "reference" / "comtrade" / "HS.json"
+    damaged.write_bytes(b'{"results": [')
+    res = cli("fetch", "reference", "--format", "json")
+    assert res.exit_code == 0, res.output
+    got = {r["file"]: r["status"] for r in json.loads(res.stdout)["rows"]}
+    assert got == {"Reporters.json": "cached", "partnerAreas.json": "cached",
+                   "HS.json": "downloaded"}  # fmt: skip
+    assert json.loads(damaged.read_bytes()) == {"results": [{"id": 1}]}
+
+
+BAD_ARGS = [  # arguments, text the error must name
+    (["comtrade", "--reporter", "JPN", "--years", "2022", "--freq", "Q", "--dry-run"],
+     "frequency 'Q' (accepted: A (annual), M (monthly))"),
+    (["comtrade", "--reporter", "JPN", "--years", "2022", "--freq", "Q"], "frequency 'Q'"),
+    (["comtrade", "--reporter", "JPN", "--years", "2022", "--hs", "7699", "--dry-run"],
+     "7699 is not an HS heading in any edition (HS1992–HS2022); nearest: 7609, 7616"),
+    (["comtrade", "--reporter", "JPN", "--years", "2022", "--hs", "760130"], "nearest: 760120"),
+    (["comtrade", "--reporter", "JPN", "--years", "2022", "--level", "3"], "level 3"),
+    (["comtrade", "--reporter", "JPN", "--years", "2022", "--level", "6", "--hs", "72"],
+     "chapter 76 only"),
+    (["comtrade", "--reporter", "JPN", "--years", "2099"], "2099"),
+    (["comtrade", "--reporter", "JPN", "--years", "twenty"], "years 'twenty'"),
+    (["comtrade", "--reporter", "all", "--years", "2022"], "a reporter is needed"),
+    (["comtrade", "--reporter", "Atlantis", "--years", "2022"], "Atlantis"),
+    (["comtrade", "--reporter", "JPN", "--years", "2022", "--flow", "Q"], "unknown flow"),
+    (["comtrade", "--reporter", "JPN", "--years", "2022", "--tier", "gold"], "tier 'gold'"),
+    (["comtrade", "--reporter", "JPN", "--years", "2022", "--timeout", "0"], "timeout 0"),
+    (["comtrade", "--reporter", "JPN", "--years", "2022", "--timeout", "nan"], "timeout nan"),
+    (["comtrade", "--reporter", "JPN", "--years", "2022", "--timeout", "inf"], "timeout inf"),
+    (["comtrade-bulk", "--reporter", "JPN", "--years", "2022", "--freq", "Q"],
+     "the keyed tier needs a subscription key"),
+    (["reference", "--timeout", "-1"], "timeout -1"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("args", "says"), BAD_ARGS, ids=[" ".join(a[:1] + a[-2:]) for a, _ in BAD_ARGS]
+)
+def test_bad_arguments_are_one_clear_line(cli, server, args, says):
+    line = one_error_line(cli("fetch", *args), 2)
+    assert says in line
+    assert server.log == []  # refused before any request
+
+
+def test_bulk_bad_freq_with_a_key(cli, server, tmp_path):
+    key_file = tmp_path / "key"
+    key_file.write_text(KEY)
+    res = cli("fetch", "comtrade-bulk", "--reporter", "JPN", "--years", "2022", "--freq", "Q",
+              "--key-file", str(key_file))  # fmt: skip
+    assert "frequency 'Q'" in one_error_line(res, 2) and server.log == []
+
+
+@pytest.mark.parametrize("url", ["http://", "ftp://example.org", "not a url", "http://[::1"])
+def test_bad_api_url_is_one_clear_line(cli, monkeypatch, url):
+    from corridor.settings import get_settings
+
+    monkeypatch.setenv("CORRIDOR_COMTRADE_URL", url)
+    get_settings.cache_clear()
+    for args in (["comtrade", "--reporter", "JPN", "--years", "2022"], ["reference"]):
+        assert "CORRIDOR_COMTRADE_URL" in one_error_line(cli("fetch", *args), 2)

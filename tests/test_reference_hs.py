@@ -7,7 +7,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from corridor.errors import InvalidQuery, ParseError
+from corridor.errors import InvalidQuery, ParseError, UnknownCode
 from corridor.reference.hs import (
     hs76_table,
     hs_codes,
@@ -197,3 +197,46 @@ def test_baci_product_codes_cp1252(tmp_path: Path) -> None:
     assert t.to_pylist()[0]["code"] == "010110"
     assert t.to_pylist()[0]["name"] == "Café: test"
     assert t.to_pylist()[0]["hs_rev"] == "HS92"
+
+
+def _comtrade_ch76_any_edition(shared_data: Path, level: int) -> set[str]:
+    """Chapter-76 codes of a level in UN Comtrade's own H0-H6 lists (independent of hs76.csv)."""
+    return set().union(*(_cmd_ch76(shared_data, f"H{i}", level) for i in range(7)))
+
+
+@pytest.mark.parametrize("level", [4, 6])
+def test_chapter76_codes_exist_in_some_edition_or_are_refused(shared_data: Path, level: int):
+    real = _comtrade_ch76_any_edition(shared_data, level)
+    width = level - 2
+    for n in range(10**width):
+        code = f"76{n:0{width}d}"
+        if code in real:
+            assert validate_hs(code) == code
+        else:
+            with pytest.raises(UnknownCode, match=f"^{code} is not an HS "):
+                validate_hs(code)
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        ("7699", "7699 is not an HS heading in any edition (HS1992–HS2022); nearest: 7609, 7616, "
+                 "7615 (chapter 76 headings: 7601–7616)"),
+        ("7617", "nearest: 7616, 7615, 7614"),
+        ("7600", "nearest: 7601, 7602, 7603"),
+        ("760130", "760130 is not an HS subheading in any edition (HS1992–HS2022); nearest: "
+                   "760120, 760110"),
+    ],
+)  # fmt: skip
+def test_missing_heading_names_the_nearest(code: str, message: str) -> None:
+    with pytest.raises(UnknownCode) as info:
+        validate_hs(code)
+    assert message in str(info.value) and isinstance(info.value, InvalidQuery)
+    with pytest.raises(UnknownCode):
+        resolve_product(code)  # the path claims and analytics take
+
+
+def test_legacy_and_other_chapters_still_accepted() -> None:
+    assert validate_hs("761511") == "761511"  # H0/H1 only
+    assert validate_hs("761690") == "761690"  # H0 only
+    assert validate_hs("7699".replace("76", "72")) == "7299"  # no list outside chapter 76

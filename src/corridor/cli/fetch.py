@@ -46,11 +46,11 @@ def register(root: typer.Typer) -> None:
         root.add_typer(app, name="fetch")
 
 
-def _key(key_file: Path | None):
-    from corridor.services.fetch import read_key_file
-    from corridor.settings import get_settings
+def _key(key_file: Path | None) -> str | None:
+    """The validated key (``--key-file`` or CORRIDOR_COMTRADE_KEY), checked before any work."""
+    from corridor.services.fetch import resolve_key
 
-    return read_key_file(key_file) if key_file else get_settings().comtrade_key
+    return resolve_key(None, key_file)
 
 
 def _years(text: str) -> tuple[int, ...]:
@@ -153,15 +153,22 @@ def _print_report(report: FetchReport, warehouse: Path, fmt: Format) -> None:
         f"{report.requests_fetched:,} fetched, {report.requests_cached:,} from the archive, "
         f"{report.http_calls:,} HTTP call(s); {report.rows_ingested:,} rows ingested"
         + (f"; {report.no_data} with no data" if report.no_data else "")
-        + f" into {warehouse} in {report.seconds:.1f} s"
+        + (f"; {len(report.quarantined)} quarantined" if report.quarantined else "")
+        + f" into {warehouse} in {report.seconds:.1f} s",
+        markup=False,
+        highlight=False,
     )
     for warning in report.warnings:
-        err.print(f"[yellow]warning: {warning}[/]")
+        err.print(f"warning: {warning}", style="yellow", markup=False, highlight=False)
+    for q in report.quarantined:
+        err.print(f"quarantined: {q.url}: {q.reason} → {q.path}", style="yellow", markup=False,
+                  highlight=False)  # fmt: skip
 
 
 def _run(ctx: typer.Context, fmt: Format, work) -> None:
     """Run ``work(wh, progress)`` with a progress bar and print the report."""
     from corridor.cli.app import open_wh
+    from corridor.services.fetch import FetchIncomplete
 
     with open_wh(ctx) as wh:
         bar = _progress_bar()
@@ -171,8 +178,12 @@ def _run(ctx: typer.Context, fmt: Format, work) -> None:
             bar.update(task, completed=p.done, total=p.done + p.remaining, rows=p.rows,
                        description="archive" if p.cached else "fetch")  # fmt: skip
 
-        with bar:
-            report = work(wh, progress)
+        try:
+            with bar:
+                report = work(wh, progress)
+        except FetchIncomplete as exc:  # the rest was fetched: say what, then the error line
+            _print_report(exc.report, wh.path, fmt)
+            raise
         _print_report(report, wh.path, fmt)
 
 
@@ -246,11 +257,13 @@ def comtrade_bulk(
     from corridor.reference.countries import resolve_country
     from corridor.services.fetch import fetch_bulk, make_client, resolve_tier
     from corridor.settings import get_settings
+    from corridor.sources.comtrade_bulk import bulk_listing_requests
 
     settings = get_settings()
     key = _key(key_file)
     resolve_tier("keyed", key)
     reporters = tuple(sorted({resolve_country(r).code for r in _split(reporter)}))
+    bulk_listing_requests(reporters, _years(years), freq=freq.upper())  # checks before any work
 
     def work(wh, progress):
         with make_client(settings, "keyed", key=key, calls_per_minute=rate, timeout=timeout) as cl:

@@ -23,7 +23,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from corridor.errors import InputFileError, InvalidQuery, ParseError
+from corridor.errors import InputFileError, InvalidQuery, ParseError, UnknownCode
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -194,13 +194,34 @@ def normalize_hs6(value: str | int) -> str:
     return validate_hs(text.zfill(6))
 
 
+@lru_cache(maxsize=1)
+def _hs76_known() -> dict[int, tuple[str, ...]]:
+    """Chapter 76 headings (4) and subheadings (6) of any edition H0-H6, sorted."""
+    return {
+        level: tuple(sorted({c.code for c in _hs76_rows() if c.level == level})) for level in (4, 6)
+    }
+
+
+def _nearest(text: str, known: tuple[str, ...], n: int = 3) -> list[str]:
+    """The ``n`` known codes closest to ``text``: fewest differing digits, then numerically."""
+
+    def distance(code: str) -> tuple[int, int]:
+        differ = sum(a != b for a, b in zip(code, text, strict=True))
+        return differ, abs(int(code) - int(text))
+
+    return sorted(known, key=distance)[:n]
+
+
 def validate_hs(code: str | int) -> str:
     """Check an HS code and return it as text.
 
-    Accepts ``TOTAL`` and 2, 4 or 6 digits in chapters 01-99 except 77 (reserved).
+    Accepts ``TOTAL`` and 2, 4 or 6 digits in chapters 01-99 except 77 (reserved). In chapter
+    76 a heading or subheading must exist in at least one HS edition (H0-H6); elsewhere the
+    shape is checked only (corridor ships no list for other chapters).
 
     Raises:
         InvalidQuery: naming the value and what is accepted.
+        UnknownCode: a chapter-76 heading or subheading no edition has, with the nearest ones.
     """
     text = str(code).strip()
     if text.upper() == "TOTAL":
@@ -214,6 +235,13 @@ def validate_hs(code: str | int) -> str:
     if chapter == 77:
         raise InvalidQuery(
             f"invalid HS code {code!r} — chapter 77 is reserved for future use in the HS"
+        )
+    if chapter == 76 and len(text) > 2 and text not in _hs76_known()[len(text)]:
+        known = _hs76_known()[len(text)]
+        kind = "heading" if len(text) == 4 else "subheading"
+        raise UnknownCode(
+            f"{text} is not an HS {kind} in any edition (HS1992–HS2022); nearest: "
+            f"{', '.join(_nearest(text, known))} (chapter 76 {kind}s: {known[0]}–{known[-1]})"
         )
     return text
 

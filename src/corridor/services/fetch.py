@@ -1,10 +1,17 @@
 """Fetching UN Comtrade data into the warehouse: plan → archive or call → ingest.
 
-Each planned request is handled on its own: an archived response is reused (no HTTP) unless
-``refresh``; otherwise the client calls the API and the body is archived (gzip, sha256,
-redacted URL, retrieved_at) before it is ingested in one transaction. An interrupted fetch
-(Ctrl-C, kill -9, network loss) therefore resumes where it stopped: finished requests are
-archive hits whose files are journalled ``done``, and nothing is inserted twice.
+Every fetch — data calls, bulk listings, bulk files — runs through one loop
+(:func:`_run_tasks`): a task's archived response is reused (no HTTP) unless ``refresh``;
+otherwise the client calls the API and the body is archived (gzip, sha256, redacted URL,
+retrieved_at) before it is used — ingested in one transaction, split when it hit the row cap,
+or expanded into follow-up tasks (a bulk listing into its files). An interrupted fetch (Ctrl-C,
+kill -9, network loss) therefore resumes where it stopped: finished requests are archive hits
+whose files are journalled ``done``, and nothing is inserted twice.
+
+An archived answer that fails ingest validation is quarantined (see
+:meth:`corridor.store.archive.Archive.quarantine`): nothing of it is ingested, the loop goes
+on with the other requests, and the fetch ends with :class:`FetchIncomplete` naming it; the
+next run sends that request again.
 """
 
 from __future__ import annotations
@@ -18,7 +25,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from corridor.errors import InvalidQuery
+from corridor.errors import DataQualityError, InputFileError, InvalidQuery, ParseError
+from corridor.sources.api_key import validate_key
 from corridor.sources.comtrade_query import (
     KEYED,
     PREVIEW,
@@ -28,7 +36,7 @@ from corridor.sources.comtrade_query import (
     request_key,
     split_request,
 )
-from corridor.store.archive import Archive, ArchivedResponse
+from corridor.store.archive import NO_DATA, OK, TRUNCATED, Archive, ArchivedResponse
 from corridor.store.ingest import RawFile, ingest
 
 if TYPE_CHECKING:
@@ -38,13 +46,15 @@ if TYPE_CHECKING:
 
     from corridor.settings import Settings
     from corridor.sources.comtrade_client import ComtradeClient
-    from corridor.store.ingest import IngestResult
+    from corridor.store.ingest import IngestResult, LoadPlan
     from corridor.store.warehouse import Warehouse
 
 __all__ = [
     "REFERENCE_FILES",
+    "FetchIncomplete",
     "FetchProgress",
     "FetchReport",
+    "Quarantined",
     "ReferenceResult",
     "fetch_bulk",
     "fetch_comtrade",
@@ -52,12 +62,14 @@ __all__ = [
     "fetch_reference",
     "make_client",
     "read_key_file",
+    "resolve_key",
     "resolve_tier",
 ]
 
 Tier = Literal["preview", "keyed"]
 REFERENCE_FILES = ("Reporters.json", "partnerAreas.json", "HS.json")
 REFERENCE_MAX_AGE = 7 * 24 * 3600  # the server's Cache-Control max-age (sources.md §1.10)
+KEY_ENV = "CORRIDOR_COMTRADE_KEY"
 
 
 @dataclass
@@ -71,13 +83,22 @@ class FetchProgress:
     cached: bool
 
 
+@dataclass(frozen=True)
+class Quarantined:
+    """An archived answer that failed validation: nothing of it was ingested."""
+
+    url: str  # redacted
+    path: Path  # where the body is kept for inspection
+    reason: str  # the validation message (one line)
+
+
 @dataclass
 class FetchReport:
     """What a fetch did."""
 
     tier: str
     calls_planned: int
-    http_calls: int = 0  # HTTP requests sent, retries included
+    http_calls: int = 0  # HTTP requests sent, retries and redirect hops included
     requests_fetched: int = 0  # planned requests answered by the API
     requests_cached: int = 0  # planned requests answered from the archive
     splits: int = 0  # responses at the row cap that were split and fetched again
@@ -86,30 +107,75 @@ class FetchReport:
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
     results: list[IngestResult] = field(default_factory=list)
+    quarantined: list[Quarantined] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         """A JSON-ready summary (no ingest details)."""
         keys = ("tier", "calls_planned", "http_calls", "requests_fetched", "requests_cached",
                 "splits", "rows_ingested", "no_data", "seconds", "warnings")  # fmt: skip
-        return {k: getattr(self, k) for k in keys}
+        out: dict[str, object] = {k: getattr(self, k) for k in keys}
+        out["quarantined"] = [
+            {"url": q.url, "path": str(q.path), "reason": q.reason} for q in self.quarantined
+        ]
+        return out
+
+
+class FetchIncomplete(InputFileError):
+    """Raised at the end of a fetch when answers failed validation and were quarantined.
+
+    Everything else was fetched and ingested; ``report`` says what was done. The next run
+    sends the quarantined requests again.
+    """
+
+    def __init__(self, report: FetchReport) -> None:
+        first, more = report.quarantined[0], len(report.quarantined) - 1
+        others = f" ({more} more answer(s) likewise)" if more else ""
+        super().__init__(
+            f"{first.url}: the API's answer failed validation — {first.reason}{others}; "
+            f"nothing of it was ingested, it is kept for inspection in {first.path.parent} "
+            "and will be fetched again on the next run (the other requests were ingested)"
+        )
+        self.report = report
 
 
 ProgressFn = Callable[[FetchProgress], None]
 
 
 def read_key_file(path: Path) -> str:
-    """Read a subscription key from a file (first non-empty line).
+    """Read a subscription key from a file (one line; surrounding whitespace ignored).
 
     Raises:
-        InvalidQuery: missing or empty file (the key itself is never shown).
+        InvalidQuery: missing, unreadable or empty file, or a malformed key (the key itself
+            is never shown).
     """
     path = Path(path).expanduser()
+    label = f"--key-file {path}"
+    if not path.exists():
+        raise InvalidQuery(f"{label}: no such file")
     if not path.is_file():
-        raise InvalidQuery(f"--key-file {path}: no such file")
-    key = next((ln.strip() for ln in path.read_text("utf-8").splitlines() if ln.strip()), "")
-    if not key:
-        raise InvalidQuery(f"--key-file {path}: the file is empty")
-    return key
+        raise InvalidQuery(f"{label}: not a regular file")
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise InvalidQuery(f"{label}: cannot read it ({exc.strerror or exc})") from None
+    except UnicodeDecodeError:
+        raise InvalidQuery(f"{label}: not UTF-8 text (a key is printable ASCII)") from None
+    if not text.strip():
+        raise InvalidQuery(f"{label}: the file is empty")
+    return validate_key(text, label)
+
+
+def resolve_key(settings: Settings | None = None, key_file: Path | None = None) -> str | None:
+    """The subscription key to use, validated: ``--key-file`` first, else the environment.
+
+    Raises:
+        InvalidQuery: a bad key file or a malformed key (never shown).
+    """
+    if key_file is not None:
+        return read_key_file(key_file)
+    secret = _settings(settings).comtrade_key
+    raw = secret.get_secret_value() if secret is not None else ""
+    return validate_key(raw, KEY_ENV) if raw.strip() else None
 
 
 def resolve_tier(tier: str | None, key: SecretStr | str | None) -> Tier:
@@ -138,16 +204,22 @@ def make_client(
     sleep: Callable[[float], None] = time.sleep,
     timeout: float | None = None,
 ) -> ComtradeClient:
-    """A client for ``settings.comtrade_url`` paced for ``tier``."""
+    """A client for ``settings.comtrade_url`` paced for ``tier``.
+
+    Raises:
+        InvalidQuery: a malformed key, URL, pace or timeout.
+    """
     from corridor.sources.comtrade_client import DEFAULT_TIMEOUT, ComtradeClient
 
+    if key is None and settings.comtrade_key is not None:
+        key = resolve_key(settings)
     limits = KEYED if tier == "keyed" else PREVIEW
     return ComtradeClient(
         settings.comtrade_url,
-        key=key if key is not None else settings.comtrade_key,
+        key=key,
         transport=transport,
-        timeout=timeout or DEFAULT_TIMEOUT,
-        calls_per_minute=calls_per_minute or limits.calls_per_minute,
+        timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
+        calls_per_minute=limits.calls_per_minute if calls_per_minute is None else calls_per_minute,
         limiter=limiter,
         sleep=sleep,
     )
@@ -157,6 +229,78 @@ def _settings(settings: Settings | None) -> Settings:
     from corridor.settings import get_settings
 
     return settings or get_settings()
+
+
+# -- the one loop: archive hit or call, store, use, count ---------------------------------
+@dataclass
+class _Task:
+    """One request of a fetch.
+
+    ``call`` sends it and archives the answer; ``use`` consumes an archived answer (ingest,
+    split, expand) and returns follow-up tasks to run next.
+    """
+
+    key: str
+    description: str
+    call: Callable[[], ArchivedResponse]
+    use: Callable[[ArchivedResponse], list[_Task]]
+
+
+def _run_tasks(
+    tasks: Iterable[_Task],
+    archive: Archive,
+    report: FetchReport,
+    client: ComtradeClient,
+    *,
+    refresh: bool,
+    progress: ProgressFn | None,
+) -> FetchReport:
+    """Run tasks depth-first; quarantine answers that fail validation; fill ``report``.
+
+    Raises:
+        FetchIncomplete: some answers were quarantined (after every other task ran).
+        CorridorError: any other failure stops the fetch; finished tasks stay (resume later).
+    """
+    start = time.perf_counter()
+    queue: deque[_Task] = deque(tasks)
+    calls_before = client.calls
+    done = 0
+    try:
+        while queue:
+            task = queue.popleft()
+            hit = None if refresh else archive.lookup(task.key)
+            cached = hit is not None
+            if hit is None:
+                hit = task.call()
+                report.requests_fetched += 1
+            else:
+                report.requests_cached += 1
+            done += 1
+            try:
+                follow = task.use(hit)
+            except (InputFileError, DataQualityError) as exc:
+                reason = _reason(exc, hit)
+                kept = archive.quarantine(hit, reason)
+                report.quarantined.append(Quarantined(kept.url_redacted, kept.path, reason))
+                follow = []
+            queue.extendleft(reversed(follow))
+            if progress:
+                progress(
+                    FetchProgress(done, len(queue), report.rows_ingested, task.description, cached)
+                )
+    finally:
+        report.http_calls = client.calls - calls_before
+        report.seconds = round(time.perf_counter() - start, 3)
+    if report.quarantined:
+        raise FetchIncomplete(report)
+    return report
+
+
+def _reason(exc: Exception, hit: ArchivedResponse) -> str:
+    """The validation message without the archive path it starts with (the path moves)."""
+    text = (str(exc).splitlines() or [type(exc).__name__])[0]
+    prefix = f"{hit.path}: "
+    return text[len(prefix) :] if text.startswith(prefix) else text
 
 
 def _raw(hit: ArchivedResponse, kind: str) -> RawFile:
@@ -169,6 +313,61 @@ def _raw(hit: ArchivedResponse, kind: str) -> RawFile:
         retrieved_at=hit.retrieved_at,
         archived_path=str(hit.path),
     )
+
+
+def _ingest(
+    wh: Warehouse,
+    report: FetchReport,
+    hit: ArchivedResponse,
+    kind: str,
+    plan_for: Callable[[RawFile], LoadPlan],
+) -> None:
+    result = ingest(wh, _raw(hit, kind), plan_for)
+    report.results.append(result)
+    report.rows_ingested += result.rows_inserted
+
+
+def _data_task(
+    wh: Warehouse,
+    archive: Archive,
+    client: ComtradeClient,
+    report: FetchReport,
+    req: PlannedRequest,
+    tier: Tier,
+) -> _Task:
+    """A data call: archive the envelope; split it when it hit the row cap, else ingest it."""
+    from corridor.sources.comtrade_json import comtrade_json_plan
+
+    cap = (KEYED if tier == "keyed" else PREVIEW).max_rows
+
+    def call() -> ArchivedResponse:
+        resp = client.get(req.path, req.params, keyed=tier == "keyed")
+        count, limit = resp.count or 0, int(req.params.get("maxRecords", cap))
+        status = NO_DATA if count == 0 else TRUNCATED if count >= limit else OK
+        return archive.store_body(
+            req.key, resp.url, resp.body,
+            status=status, records=resp.count, retrieved_at=resp.retrieved_at,
+        )  # fmt: skip
+
+    def use(hit: ArchivedResponse) -> list[_Task]:
+        if hit.status == TRUNCATED:
+            parts = split_request(req)
+            if parts:
+                report.splits += 1
+                report.warnings.append(
+                    f"{hit.url_redacted}: {hit.records:,} records = the row cap "
+                    f"(probably truncated); split into {len(parts)} calls"
+                )
+                return [_data_task(wh, archive, client, report, p, tier) for p in parts]
+            report.warnings.append(
+                f"{hit.url_redacted}: {hit.records:,} records = the row cap and the call "
+                "cannot be split further — rows may be missing"
+            )
+        _ingest(wh, report, hit, "comtrade-json", comtrade_json_plan)
+        report.no_data += hit.status == NO_DATA
+        return []
+
+    return _Task(req.key, req.description, call, use)
 
 
 def fetch_comtrade(
@@ -185,71 +384,14 @@ def fetch_comtrade(
     """Fetch a query into the warehouse (see the module docstring).
 
     Raises:
-        CorridorError: the first failure; everything fetched before it stays (resume later).
+        FetchIncomplete: answers failed validation and were quarantined (the rest is in).
+        CorridorError: the first other failure; everything fetched before it stays.
     """
-    from corridor.sources.comtrade_json import comtrade_json_plan
-
-    start = time.perf_counter()
     plan = requests if requests is not None else plan_requests(query, tier)
-    cap = (KEYED if tier == "keyed" else PREVIEW).max_rows
     archive = Archive(_settings(settings).data_dir / "archive", wh.con)
     report = FetchReport(tier=tier, calls_planned=len(plan))
-    queue: deque[PlannedRequest] = deque(plan)
-    calls_before = client.calls
-    done = 0
-    try:
-        while queue:
-            req = queue.popleft()
-            hit = None if refresh else archive.lookup(req.key)
-            cached = hit is not None
-            if hit is None:
-                resp = client.get(req.path, req.params, keyed=tier == "keyed")
-                count, limit = resp.count or 0, int(req.params.get("maxRecords", cap))
-                status = "no data" if count == 0 else "truncated" if count >= limit else "ok"
-                hit = archive.store_body(
-                    req.key, resp.url, resp.body,
-                    status=status, records=resp.count, retrieved_at=resp.retrieved_at,
-                )  # fmt: skip
-                report.requests_fetched += 1
-            else:
-                report.requests_cached += 1
-            done += 1
-            if hit.status == "truncated":
-                parts = split_request(req)
-                if parts:
-                    report.splits += 1
-                    report.warnings.append(
-                        f"{hit.url_redacted}: {hit.records:,} records = the row cap "
-                        f"(probably truncated); split into {len(parts)} calls"
-                    )
-                    queue.extendleft(reversed(parts))
-                    _tell(progress, done, len(queue), report.rows_ingested, req, cached)
-                    continue
-                report.warnings.append(
-                    f"{hit.url_redacted}: {hit.records:,} records = the row cap and the call "
-                    "cannot be split further — rows may be missing"
-                )
-            result = ingest(wh, _raw(hit, "comtrade-json"), comtrade_json_plan)
-            report.results.append(result)
-            report.rows_ingested += result.rows_inserted
-            report.no_data += hit.status == "no data"
-            _tell(progress, done, len(queue), report.rows_ingested, req, cached)
-    finally:
-        report.http_calls = client.calls - calls_before
-        report.seconds = round(time.perf_counter() - start, 3)
-    return report
-
-
-def _tell(
-    progress: ProgressFn | None,
-    done: int,
-    remaining: int,
-    rows: int,
-    req: PlannedRequest,
-    cached: bool,
-) -> None:
-    if progress:
-        progress(FetchProgress(done, remaining, rows, req.description, cached))
+    tasks = [_data_task(wh, archive, client, report, req, tier) for req in plan]
+    return _run_tasks(tasks, archive, report, client, refresh=refresh, progress=progress)
 
 
 def fetch_corridor(
@@ -310,9 +452,11 @@ def fetch_bulk(
     """Fetch keyed bulk files (listing → verified download → archive → ingest).
 
     Raises:
-        CorridorError: the first failure; finished files stay (resume later).
+        FetchIncomplete: files or listings failed validation and were quarantined.
+        CorridorError: the first other failure; finished files stay (resume later).
     """
     from corridor.sources.comtrade_bulk import (
+        BulkFile,
         bulk_file_path,
         bulk_listing_requests,
         bulk_plan,
@@ -320,75 +464,51 @@ def fetch_bulk(
         parse_listing,
     )
 
-    start = time.perf_counter()
     settings = _settings(settings)
     listings = bulk_listing_requests(reporters, years, freq=freq, cl_code=cl_code)
     archive = Archive(settings.data_dir / "archive", wh.con, source="comtrade-bulk")
     report = FetchReport(tier="keyed", calls_planned=len(listings))
-    calls_before = client.calls
-    done = 0
-    try:
-        for req in listings:
-            hit = None if refresh else archive.lookup(req.key)
-            listing_cached = hit is not None
-            if hit is None:
-                resp = client.get(req.path, req.params, keyed=True)
-                status = "no data" if not resp.count else "ok"
-                hit = archive.store_body(
-                    req.key,
-                    resp.url,
-                    resp.body,
-                    status=status,
-                    records=resp.count,
-                    retrieved_at=resp.retrieved_at,
-                )
-                report.requests_fetched += 1
-            else:
-                report.requests_cached += 1
+
+    def file_task(item: BulkFile) -> _Task:
+        path = bulk_file_path(item)
+
+        def call() -> ArchivedResponse:
+            dl = client.download(path, settings.cache_dir / "downloads")
+            try:
+                check_size(dl.bytes, item.file_size, dl.url)
+            except BaseException:
+                dl.path.unlink(missing_ok=True)
+                raise
+            return archive.store_file(
+                request_key(path, {}), dl.url, dl.path,
+                sha256=dl.sha256, suffix=".txt.gz", retrieved_at=dl.retrieved_at,
+            )  # fmt: skip
+
+        def use(hit: ArchivedResponse) -> list[_Task]:
+            _ingest(wh, report, hit, "comtrade-bulk", bulk_plan)
+            return []
+
+        desc = f"bulk file reporter {item.reporter}, {item.period}"
+        return _Task(request_key(path, {}), desc, call, use)
+
+    def listing_task(req: PlannedRequest) -> _Task:
+        def call() -> ArchivedResponse:
+            resp = client.get(req.path, req.params, keyed=True)
+            return archive.store_body(
+                req.key, resp.url, resp.body, status=OK if resp.count else NO_DATA,
+                records=resp.count, retrieved_at=resp.retrieved_at,
+            )  # fmt: skip
+
+        def use(hit: ArchivedResponse) -> list[_Task]:
             files = parse_listing(archive.read(hit), hit.url_redacted)
             report.no_data += not files
             report.calls_planned += len(files)
-            done += 1
-            _tell(progress, done, report.calls_planned - done, report.rows_ingested, req,
-                  listing_cached)  # fmt: skip
-            for item in files:
-                path = bulk_file_path(item)
-                key = request_key(path, {})
-                got = None if refresh else archive.lookup(key)
-                cached = got is not None
-                if got is None:
-                    dl = client.download(path, settings.cache_dir / "downloads")
-                    try:
-                        check_size(dl.bytes, item.file_size, dl.url)
-                    except Exception:
-                        dl.path.unlink(missing_ok=True)
-                        raise
-                    got = archive.store_file(
-                        key,
-                        dl.url,
-                        dl.path,
-                        sha256=dl.sha256,
-                        suffix=".txt.gz",
-                        retrieved_at=dl.retrieved_at,
-                    )
-                    report.requests_fetched += 1
-                else:
-                    report.requests_cached += 1
-                result = ingest(wh, _raw(got, "comtrade-bulk"), bulk_plan)
-                report.results.append(result)
-                report.rows_ingested += result.rows_inserted
-                done += 1
-                desc = f"bulk file reporter {item.reporter}, {item.period}"
-                if progress:
-                    progress(
-                        FetchProgress(
-                            done, report.calls_planned - done, report.rows_ingested, desc, cached
-                        )
-                    )
-    finally:
-        report.http_calls = client.calls - calls_before
-        report.seconds = round(time.perf_counter() - start, 3)
-    return report
+            return [file_task(item) for item in files]
+
+        return _Task(req.key, req.description, call, use)
+
+    tasks = [listing_task(req) for req in listings]
+    return _run_tasks(tasks, archive, report, client, refresh=refresh, progress=progress)
 
 
 @dataclass
@@ -402,6 +522,24 @@ class ReferenceResult:
     retrieved_at: datetime
 
 
+def _reference_entries(body: bytes, where: str) -> int:
+    """Entries in a reference list (``{"results": [...]}`` or a bare list).
+
+    Raises:
+        ParseError: not JSON, or not a reference list.
+    """
+    import json
+
+    try:
+        doc = json.loads(body.decode("utf-8-sig"))
+    except ValueError as exc:  # UnicodeDecodeError is a ValueError
+        raise ParseError(f"{where}: not valid JSON (truncated?): {exc}") from exc
+    items = doc.get("results") if isinstance(doc, dict) else doc
+    if not isinstance(items, list):
+        raise ParseError(f'{where}: not a Comtrade reference list (expected {{"results": [...]}})')
+    return len(items)
+
+
 def fetch_reference(
     client: ComtradeClient,
     dest: Path,
@@ -410,24 +548,32 @@ def fetch_reference(
     refresh: bool = False,
     max_age: float = REFERENCE_MAX_AGE,
 ) -> list[ReferenceResult]:
-    """Refresh Comtrade reference lists (no key) into ``dest``; fresh copies are reused."""
-    import json
+    """Refresh Comtrade reference lists (no key) into ``dest``; fresh copies are reused.
 
-    from corridor.store.archive import _write_atomic
+    A list is written only once it parses; an unreadable cached copy is downloaded again.
+
+    Raises:
+        ParseError: the server's answer is not a reference list (nothing is written).
+        SourceUnavailable, NotFound, ...: as for :meth:`ComtradeClient.get`.
+    """
+    from corridor.store.archive import write_atomic
 
     out = []
     for name in names:
         path = Path(dest) / name
-        fresh = path.is_file() and time.time() - path.stat().st_mtime < max_age
-        if fresh and not refresh:
-            body, status = path.read_bytes(), "cached"
-            when = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None)
-        else:
+        cached = None
+        if not refresh and path.is_file() and time.time() - path.stat().st_mtime < max_age:
+            try:
+                entries = _reference_entries(path.read_bytes(), str(path))
+                when = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None)
+                cached = ReferenceResult(name, path, entries, "cached", when)
+            except (OSError, ParseError):
+                cached = None  # a damaged copy: fetch it again
+        if cached is None:
             resp = client.get(f"/files/v1/app/reference/{name}", envelope=False)
-            body, status, when = resp.body, "downloaded", resp.retrieved_at
-            _write_atomic(path, lambda fh, b=body: fh.write(b))
+            entries = _reference_entries(resp.body, resp.url)
+            write_atomic(path, lambda fh, b=resp.body: fh.write(b))
             os.utime(path)
-        doc = json.loads(body.decode("utf-8-sig"))
-        entries = len(doc.get("results", [])) if isinstance(doc, dict) else len(doc)
-        out.append(ReferenceResult(name, path, entries, status, when))
+            cached = ReferenceResult(name, path, entries, "downloaded", resp.retrieved_at)
+        out.append(cached)
     return out

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from corridor.errors import DataQualityError, ParseError
+from corridor.errors import DataQualityError, InvalidQuery, ParseError
 from corridor.sources.comtrade_query import PlannedRequest
 from corridor.sources.comtrade_records import (
     COMTRADE_DATASET,
@@ -82,7 +82,16 @@ def bulk_listing_requests(
     cl_code: str = "HS",
     type_code: str = "C",
 ) -> list[PlannedRequest]:
-    """One listing call per reporter for all ``years`` (at most 12 periods per call)."""
+    """One listing call per reporter for all ``years`` (at most 12 periods per call).
+
+    Raises:
+        InvalidQuery: an unknown frequency.
+    """
+    from corridor.sources.comtrade_query import FREQS
+
+    if freq not in FREQS:
+        accepted = ", ".join(f"{k} ({v})" for k, v in FREQS.items())
+        raise InvalidQuery(f"frequency {freq!r} (accepted: {accepted})")
     periods = tuple(str(y) for y in years)
     out = []
     for reporter in reporters:
@@ -115,20 +124,29 @@ def parse_listing(body: bytes, url: str = "bulk listing") -> list[BulkFile]:
     try:
         doc = json.loads(body)
         items = doc["data"]
-        return [
-            BulkFile(
-                file_url=str(item["fileUrl"]),
-                file_size=str(item.get("fileSize") or ""),
-                reporter=int(item["reporterCode"]),
-                period=str(item["period"]),
-                classification=str(item.get("classificationCode") or ""),
-                row_key=str(item.get("rowKey") or urlsplit(item["fileUrl"]).path.split("/")[-1]),
-                publication_date=item.get("publicationDate"),
+        if not isinstance(items, list):
+            raise TypeError("'data' is not a list")
+        out = []
+        for item in items:
+            file_url = str(item["fileUrl"])
+            out.append(
+                BulkFile(
+                    file_url=file_url,
+                    file_size=str(item.get("fileSize") or ""),
+                    reporter=int(item["reporterCode"]),
+                    period=str(item["period"]),
+                    classification=str(item.get("classificationCode") or ""),
+                    row_key=str(item.get("rowKey") or urlsplit(file_url).path.split("/")[-1]),
+                    publication_date=_text(item.get("publicationDate")),
+                )
             )
-            for item in items
-        ]
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ParseError(f"{url}: not a bulk file listing ({type(exc).__name__}: {exc})") from exc
+    return out
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 def bulk_file_path(item: BulkFile) -> str:

@@ -2,11 +2,17 @@
 
 * httpx client with an injectable ``transport`` (tests pass a local server's URL or a
   ``MockTransport``) and explicit timeouts;
-* the subscription key travels only in the ``Ocp-Apim-Subscription-Key`` header, and only on
-  keyed calls; it is scrubbed from every message;
-* tenacity retries timeouts, connection resets and 5xx with exponential backoff + jitter, and
-  waits as long as ``Retry-After`` says on 429 (and 403 with ``Retry-After``); waits go through
-  an injectable ``sleep`` so tests never sleep on the wall clock;
+* the subscription key is checked up front (:func:`validate_key`: one line of printable ASCII,
+  never echoed), travels only in the ``Ocp-Apim-Subscription-Key`` header, only on keyed calls
+  and only to the configured origin: redirects are followed by hand, re-checked at each hop,
+  and a redirect to another scheme/host/port is refused (nothing from there is read);
+* every form of the key (raw, repr, URL- and JSON-encoded, any 8-character piece) is scrubbed
+  from messages and from log records while a client is open, and an answer that echoes the key
+  is refused rather than archived;
+* tenacity retries timeouts, connection resets, undecodable (bad gzip) bodies and 5xx with
+  exponential backoff + jitter, and waits as long as ``Retry-After`` says on 429 (and 403
+  with ``Retry-After``) unless that is longer than ``max_retry_after``; waits go through an
+  injectable ``sleep`` so tests never sleep on the wall clock;
 * a client-side pyrate-limiter paces calls (preview ≈1/s, keyed 10/min by default);
 * every failure becomes a :mod:`corridor.errors` class naming the redacted URL.
 """
@@ -17,6 +23,7 @@ import email.utils
 import hashlib
 import json
 import logging
+import math
 import os
 import re
 import tempfile
@@ -29,12 +36,14 @@ from typing import TYPE_CHECKING, Any
 
 from corridor.errors import (
     CorridorError,
+    DataQualityError,
     InvalidQuery,
     NotFound,
     ParseError,
     RateLimited,
     SourceUnavailable,
 )
+from corridor.sources.api_key import KeyScrubber, validate_key
 from corridor.store.archive import redact_url
 
 if TYPE_CHECKING:
@@ -49,6 +58,7 @@ __all__ = [
     "Download",
     "check_envelope",
     "parse_retry_after",
+    "validate_key",
 ]
 
 log = logging.getLogger(__name__)
@@ -56,6 +66,7 @@ log = logging.getLogger(__name__)
 DEFAULT_TIMEOUT = 120.0  # seconds to read a response (comtradeapicall uses 120 s)
 CONNECT_TIMEOUT = 15.0
 KEY_HEADER = "Ocp-Apim-Subscription-Key"
+MAX_REDIRECTS = 5  # same-origin hops followed before giving up
 _QUOTA = re.compile(r"replenished in (\d+):(\d\d):(\d\d)", re.I)
 _TRY_AGAIN = re.compile(r"try again in (\d+) seconds", re.I)
 
@@ -157,7 +168,8 @@ def check_envelope(body: bytes, url: str, content_type: str) -> int:
     if isinstance(status, int) and status >= 400:
         raise InvalidQuery(f"{url}: the API answered with an error (status {status}): "
                            f"{_message(body)}")  # fmt: skip
-    error = doc.get("error") or (doc.get("errorObject") or {}).get("errorMessage")
+    obj = doc.get("errorObject")
+    error = doc.get("error") or (obj.get("errorMessage") if isinstance(obj, dict) else obj)
     if error:
         raise InvalidQuery(f"{url}: the API refused the query: {str(error)[:300]}")
     data = doc.get("data")
@@ -178,19 +190,37 @@ def _default_limiter(calls_per_minute: float) -> Limiter:
     return Limiter(Rate(1, interval_ms))
 
 
+def _origin(url: httpx.URL) -> tuple[str, str, int]:
+    """(scheme, host, port) with the scheme's default port filled in."""
+    default = {"http": 80, "https": 443}.get(url.scheme, 0)
+    return url.scheme, url.host.lower(), url.port or default
+
+
+def _positive(value: float, what: str) -> float:
+    if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+        raise InvalidQuery(f"{what} {value!r}: expected a positive finite number")
+    return float(value)
+
+
 class ComtradeClient:
     """A small, safe HTTP client for the Comtrade API (use as a context manager).
 
     Args:
-        base_url: API host (``Settings.comtrade_url``; a mirror, proxy or test server).
-        key: subscription key; sent as a header on keyed calls only.
+        base_url: API host (``Settings.comtrade_url``; a mirror, proxy or test server). The key
+            is only ever sent to this origin (scheme, host, port).
+        key: subscription key; checked with :func:`validate_key`; sent as a header on keyed
+            calls only.
         transport: an ``httpx.BaseTransport`` (tests); default: the network.
         timeout: seconds to wait for a response.
         calls_per_minute: client-side pace (ignored when ``limiter`` is given).
         limiter: a pyrate-limiter ``Limiter`` to share or to speed up in tests.
         sleep: how to wait between retries (tests record instead of sleeping).
         max_attempts: tries per call for transient failures.
-        max_retry_after: a longer ``Retry-After`` is not waited for: ``RateLimited`` is raised.
+        max_retry_after: a longer ``Retry-After`` is not waited for: ``RateLimited`` (429/403)
+            or ``SourceUnavailable`` (5xx) is raised at once.
+
+    Raises:
+        InvalidQuery: a malformed key, base URL, timeout or pace.
     """
 
     def __init__(
@@ -208,21 +238,47 @@ class ComtradeClient:
     ) -> None:
         import httpx
 
-        self.base_url = base_url.rstrip("/")
         secret = key.get_secret_value() if hasattr(key, "get_secret_value") else key
-        self._key: str | None = (secret or "").strip() or None  # type: ignore[union-attr]
-        self._timeout = timeout
+        secret = (secret or "").strip() or None  # type: ignore[union-attr]
+        self._key: str | None = (
+            None if secret is None else validate_key(secret, "ComtradeClient(key=...)")
+        )
+        self._scrubber = None if self._key is None else KeyScrubber(self._key)
+        self.base_url = self._check_base_url(base_url)
+        self._origin = _origin(httpx.URL(self.base_url))
+        self._timeout = _positive(timeout, "timeout")
+        if limiter is None:
+            limiter = _default_limiter(_positive(calls_per_minute, "calls per minute"))
         self._http = httpx.Client(
             transport=transport,
-            timeout=httpx.Timeout(timeout, connect=min(timeout, CONNECT_TIMEOUT)),
+            timeout=httpx.Timeout(self._timeout, connect=min(self._timeout, CONNECT_TIMEOUT)),
             headers={"Accept": "application/json", "User-Agent": "corridor"},
-            follow_redirects=True,
+            follow_redirects=False,  # followed by hand: same origin only (see _send)
         )
-        self._limiter = limiter or _default_limiter(calls_per_minute)
+        self._limiter = limiter
         self._sleep = sleep
         self.max_attempts = max_attempts
         self.max_retry_after = max_retry_after
-        self.calls = 0  # HTTP requests actually sent (including retries)
+        self.calls = 0  # HTTP requests actually sent (including retries and redirect hops)
+        if self._scrubber is not None:
+            self._scrubber.activate()
+
+    @staticmethod
+    def _check_base_url(base_url: str) -> str:
+        import httpx
+
+        text = str(base_url).strip().rstrip("/")
+        shown = redact_url(text)
+        try:
+            url = httpx.URL(text)
+        except (httpx.InvalidURL, TypeError, ValueError):
+            url = None
+        if url is None or url.scheme not in ("http", "https") or not url.host:
+            raise InvalidQuery(
+                f"Comtrade API URL {shown!r} (CORRIDOR_COMTRADE_URL): expected http(s)://host[:port]"
+                ", e.g. https://comtradeapi.un.org"
+            )
+        return text
 
     @property
     def keyed(self) -> bool:
@@ -231,8 +287,10 @@ class ComtradeClient:
 
     # -- lifecycle -----------------------------------------------------------------------
     def close(self) -> None:
-        """Close the connection pool."""
+        """Close the connection pool and stop scrubbing log records for this key."""
         self._http.close()
+        if self._scrubber is not None:
+            self._scrubber.deactivate()
 
     def __enter__(self) -> ComtradeClient:
         return self
@@ -242,7 +300,11 @@ class ComtradeClient:
 
     # -- helpers -------------------------------------------------------------------------
     def _scrub(self, text: str) -> str:
-        return text.replace(self._key, "***") if self._key else text
+        return self._scrubber.scrub(text) if self._scrubber else text
+
+    def _safe(self, url: object) -> str:
+        """A URL fit to show or archive: no credentials, no key in any form."""
+        return self._scrub(redact_url(self._scrub(str(url))))
 
     def url_for(self, path: str) -> str:
         """Absolute URL of an API path (absolute URLs are re-based on ``base_url``)."""
@@ -251,7 +313,7 @@ class ComtradeClient:
 
             parts = urlsplit(path)
             path = parts.path + (f"?{parts.query}" if parts.query else "")
-        return self.base_url + path
+        return self.base_url + "/" + path.lstrip("/")
 
     def _headers(self, keyed: bool) -> dict[str, str]:
         if not keyed:
@@ -292,29 +354,80 @@ class ComtradeClient:
         except _Retry as exc:
             raise exc.error from None
 
+    def _transport_error(self, exc: Exception, safe: str) -> _Retry:
+        import httpx
+
+        reason = self._scrub(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        if isinstance(exc, httpx.TimeoutException):
+            error = SourceUnavailable(f"{safe}: no answer within {self._timeout:g} s (timeout)")
+        elif isinstance(exc, httpx.DecodingError):
+            error = SourceUnavailable(
+                f"{safe}: the answer's compressed body is corrupt (bad Content-Encoding, e.g. "
+                f"gzip): {reason}"
+            )
+        else:
+            error = SourceUnavailable(f"{safe}: connection failed: {reason}")
+        return _Retry(error)
+
     def _send(self, url: str, params: Mapping[str, str] | None, keyed: bool, stream: bool):
+        """Send a GET; follow same-origin redirects by hand; refuse any other origin."""
         import httpx
 
         headers = self._headers(keyed)
-        self._limiter.try_acquire("comtrade")
-        self.calls += 1
-        request = self._http.build_request("GET", url, params=params, headers=headers)
-        safe = self._scrub(redact_url(str(request.url)))
         try:
-            response = self._http.send(request, stream=stream)
-        except httpx.TimeoutException as exc:
-            error = SourceUnavailable(f"{safe}: no answer within {self._timeout:g} s (timeout)")
-            raise _Retry(error) from exc
-        except httpx.TransportError as exc:
-            reason = self._scrub(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-            raise _Retry(SourceUnavailable(f"{safe}: connection failed: {reason}")) from exc
-        return response, safe
+            request = self._http.build_request("GET", url, params=params, headers=headers)
+        except (httpx.InvalidURL, ValueError, TypeError) as exc:
+            raise InvalidQuery(f"{self._safe(url)}: not a valid request URL ({exc})") from None
+        first = safe = self._safe(request.url)
+        if _origin(request.url) != self._origin:  # e.g. a listing's odd fileUrl
+            raise InvalidQuery(f"{safe}: not on {redact_url(self.base_url)} — not sent")
+        for hop in range(MAX_REDIRECTS + 1):
+            self._limiter.try_acquire("comtrade")
+            self.calls += 1
+            try:
+                response = self._http.send(request, stream=stream)
+            except httpx.HTTPError as exc:
+                raise self._transport_error(exc, safe) from exc
+            if not 300 <= response.status_code < 400:
+                return response, safe
+            response.close()
+            status, location = response.status_code, response.headers.get("Location")
+            if not location:
+                raise SourceUnavailable(
+                    f"{safe}: HTTP {status} without a Location header (expected a JSON answer)"
+                )
+            try:
+                target = request.url.join(location)
+            except (httpx.InvalidURL, TypeError, ValueError):
+                raise SourceUnavailable(
+                    f"{safe}: HTTP {status} redirect to an unreadable Location "
+                    f"{self._scrub(location[:100])!r}"
+                ) from None
+            shown = self._safe(target)
+            if target.scheme not in ("http", "https") or _origin(target) != self._origin:
+                raise SourceUnavailable(
+                    f"{safe}: the server redirected (HTTP {status}) to {shown}, another origin "
+                    "— not followed: corridor sends requests and the key only to "
+                    f"{redact_url(self.base_url)} (set CORRIDOR_COMTRADE_URL to that host if "
+                    "you trust it)"
+                )
+            if hop == MAX_REDIRECTS:
+                raise SourceUnavailable(f"{first}: more than {MAX_REDIRECTS} redirects (last to "
+                                        f"{shown})")  # fmt: skip
+            request = self._http.build_request("GET", target, headers=headers)
+            safe = shown
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _raise_for_status(self, response: httpx.Response, safe: str) -> None:
+        import httpx
+
         status = response.status_code
         if status < 400:
             return
-        body = response.read()
+        try:
+            body = response.read()
+        except httpx.HTTPError:
+            body = b""
         message = self._scrub(_message(body))
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
         if status in (403, 429):
@@ -331,6 +444,8 @@ class ComtradeClient:
                 )
                 if retry_after is not None and retry_after > self.max_retry_after:
                     raise error  # e.g. the daily quota: do not sleep for hours
+                if status == 403 and retry_after is None:
+                    raise error  # a spent quota with no time given does not come back in seconds
                 raise _Retry(error, retry_after)
             raise InvalidQuery(f"{safe}: access refused (HTTP 403): {message}")
         if status == 401:
@@ -343,9 +458,19 @@ class ComtradeClient:
         if status == 414 or "url too long" in message.lower():
             raise InvalidQuery(f"{safe}: request URL too long (HTTP {status}); split the query")
         if status >= 500:
-            error = SourceUnavailable(f"{safe}: server error (HTTP {status}): {message}")
+            later = f" — the server asks to retry in {retry_after:g} s" if retry_after else ""
+            error = SourceUnavailable(f"{safe}: server error (HTTP {status}): {message}{later}")
+            if retry_after is not None and retry_after > self.max_retry_after:
+                raise error
             raise _Retry(error, retry_after)
         raise InvalidQuery(f"{safe}: the API rejected the request (HTTP {status}): {message}")
+
+    def _refuse_echo(self, body: bytes, safe: str) -> None:
+        if self._scrubber is not None and self._scrubber.found_in(body):
+            raise DataQualityError(
+                f"{safe}: the answer contains the subscription key — refused, nothing stored "
+                "(a misbehaving server or proxy?)"
+            )
 
     # -- public calls --------------------------------------------------------------------
     def get(
@@ -365,10 +490,9 @@ class ComtradeClient:
             envelope: check the v1 ``{count, data, error}`` envelope (else: any JSON).
 
         Raises:
-            InvalidQuery, NotFound, ParseError, RateLimited, SourceUnavailable.
+            InvalidQuery, NotFound, ParseError, RateLimited, SourceUnavailable,
+            DataQualityError (an answer that echoes the key).
         """
-        import httpx
-
         url = self.url_for(path)
         attempts = 0
 
@@ -377,10 +501,7 @@ class ComtradeClient:
             attempts += 1
             response, safe = self._send(url, params, keyed, stream=False)
             self._raise_for_status(response, safe)
-            try:
-                body = response.content
-            except httpx.HTTPError as exc:  # pragma: no cover - read errors surface in send
-                raise _Retry(SourceUnavailable(f"{safe}: body read failed: {exc}")) from exc
+            body = response.content
             ctype = response.headers.get("content-type", "")
             if envelope:
                 count = check_envelope(body, safe, ctype)
@@ -390,6 +511,7 @@ class ComtradeClient:
                     json.loads(body.decode("utf-8-sig"))
                 except ValueError as exc:
                     raise ParseError(f"{safe}: not valid JSON (truncated?): {exc}") from exc
+            self._refuse_echo(body, safe)
             return ApiResponse(
                 url=safe,
                 status=response.status_code,
@@ -435,13 +557,9 @@ class ComtradeClient:
                             size += len(block)
                         fh.flush()
                         os.fsync(fh.fileno())
-                except httpx.TimeoutException as exc:
+                except httpx.HTTPError as exc:
                     Path(tmp).unlink(missing_ok=True)
-                    raise _Retry(SourceUnavailable(f"{safe}: download timed out")) from exc
-                except httpx.TransportError as exc:
-                    Path(tmp).unlink(missing_ok=True)
-                    error = SourceUnavailable(f"{safe}: download interrupted: {exc}")
-                    raise _Retry(error) from exc
+                    raise self._transport_error(exc, safe) from exc
                 except BaseException:
                     Path(tmp).unlink(missing_ok=True)
                     raise

@@ -21,13 +21,14 @@ from itertools import product
 from typing import Literal
 from urllib.parse import urlencode
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from corridor.errors import InvalidQuery
 
 __all__ = [
     "ALL_AREAS_ESTIMATE",
     "FLOWS",
+    "FREQS",
     "KEYED",
     "MAX_URL",
     "PREVIEW",
@@ -42,6 +43,7 @@ __all__ = [
 ]
 
 FLOWS = ("M", "X", "RM", "RX", "DX", "FM", "MIP", "MOP", "XIP", "XOP")
+FREQS = {"A": "annual", "M": "monthly"}
 _MIRROR_FLOW = {"M": "X", "X": "M", "RM": "RX", "RX": "RM", "MIP": "XIP", "XIP": "MIP"}
 _MIRROR_FLOW |= {"MOP": "XOP", "XOP": "MOP", "FM": "DX", "DX": "FM"}
 MAX_URL = 4096  # characters; longer URLs are refused by the API (comtradr's check)
@@ -122,7 +124,7 @@ class ComtradeQuery(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    reporters: tuple[int, ...]
+    reporters: tuple[int, ...] | None
     partners: tuple[int, ...] | None = None
     flows: tuple[str, ...] = ("M",)
     hs: tuple[str, ...] = ("76",)
@@ -133,6 +135,29 @@ class ComtradeQuery(BaseModel):
     breakdown: bool = Field(default=False, description="plus breakdown instead of totals")
     type_code: Literal["C"] = "C"
     cl_code: str = "HS"
+
+    def __init__(self, **data: object) -> None:
+        """Build a query; any invalid field is one :class:`InvalidQuery` naming it.
+
+        Raises:
+            InvalidQuery: naming the field, the bad value and what is accepted.
+        """
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            err = exc.errors(include_url=False)[0]
+            where = ".".join(str(p) for p in err["loc"]) or "query"
+            value = repr(err.get("input"))[:60]
+            raise InvalidQuery(f"{where} {value}: {err['msg']}") from None
+
+    @field_validator("freq", mode="before")
+    @classmethod
+    def _freq(cls, value: object) -> str:
+        text = str(value).strip().upper()
+        if text not in FREQS:
+            accepted = ", ".join(f"{k} ({v})" for k, v in FREQS.items())
+            raise InvalidQuery(f"frequency {value!r} (accepted: {accepted})")
+        return text
 
     @field_validator("reporters", "partners", mode="before")
     @classmethod
@@ -169,7 +194,10 @@ class ComtradeQuery(BaseModel):
     @field_validator("years", mode="before")
     @classmethod
     def _years(cls, value: object) -> tuple[int, ...]:
-        years = sorted({int(y) for y in value})  # type: ignore[union-attr]
+        try:
+            years = sorted({int(y) for y in value})  # type: ignore[union-attr]
+        except (TypeError, ValueError):
+            raise InvalidQuery(f"years {value!r}: expected years such as 2015-2024") from None
         for y in years:
             if not 1988 <= y <= 2030:
                 raise InvalidQuery(f"year {y} outside 1988–2030")
