@@ -388,7 +388,7 @@ def fetch_comtrade(
         CorridorError: the first other failure; everything fetched before it stays.
     """
     plan = requests if requests is not None else plan_requests(query, tier)
-    archive = Archive(_settings(settings).data_dir / "archive", wh.con)
+    archive = Archive(_settings(settings).data_dir / "archive", wh)
     report = FetchReport(tier=tier, calls_planned=len(plan))
     tasks = [_data_task(wh, archive, client, report, req, tier) for req in plan]
     return _run_tasks(tasks, archive, report, client, refresh=refresh, progress=progress)
@@ -466,7 +466,7 @@ def fetch_bulk(
 
     settings = _settings(settings)
     listings = bulk_listing_requests(reporters, years, freq=freq, cl_code=cl_code)
-    archive = Archive(settings.data_dir / "archive", wh.con, source="comtrade-bulk")
+    archive = Archive(settings.data_dir / "archive", wh, source="comtrade-bulk")
     report = FetchReport(tier="keyed", calls_planned=len(listings))
 
     def file_task(item: BulkFile) -> _Task:

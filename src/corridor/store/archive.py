@@ -31,6 +31,8 @@ from corridor.errors import CorridorError, ParseError
 if TYPE_CHECKING:
     import duckdb
 
+    from corridor.store.warehouse import Warehouse
+
 __all__ = [
     "FETCH_DDL",
     "NO_DATA",
@@ -129,10 +131,10 @@ def _unwritable(path: Path, exc: OSError) -> CorridorError:
 class Archive:
     """Raw bodies on disk plus their index in the warehouse (``fetch_requests``)."""
 
-    def __init__(self, root: Path, con: duckdb.DuckDBPyConnection, *, source: str = "comtrade"):
+    def __init__(self, root: Path, wh: Warehouse, *, source: str = "comtrade"):
         self.root = Path(root) / source
-        self.con = con
-        con.execute(FETCH_DDL)
+        self.con: duckdb.DuckDBPyConnection = wh.con
+        self.con.execute(FETCH_DDL)
 
     def path_for(self, sha256: str, suffix: str = ".json.gz") -> Path:
         """Where a body with this hash lives."""
