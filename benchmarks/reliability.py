@@ -18,7 +18,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
 
 
 def main() -> None:
@@ -31,8 +31,8 @@ def main() -> None:
         base = Path(tmp)
         os.environ["CORRIDOR_DATA_DIR"] = str(base / "data")
         os.environ["CORRIDOR_CACHE_DIR"] = str(base / "cache")
-        from tests.fuzz_cli import run
-        from tests.test_fuzz import warehouses
+        from fuzz_cli import run
+        from test_fuzz import warehouses
 
         class Factory:
             def mktemp(self, name: str) -> Path:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fuzz_cli import run
+from fuzz_cli import run
 
 SEED, CASES = 7601, 520
 

@@ -95,7 +95,7 @@ def shown(value: object, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 2] + "…" + text[-1]
 
 
-def one_line(message: str, limit: int = 400) -> str:
+def one_line(message: str, limit: int = 800) -> str:
     """A message as one line of at most ``limit`` characters (the middle elided)."""
     flat = " ".join(str(message).split())
     if len(flat) <= limit:

@@ -13,8 +13,8 @@ import ibis
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.analytics.conftest import make_trade
 
+from conftest import make_trade
 from corridor.analytics import concentration as conc
 from corridor.analytics.scope import Scope, market_flows
 from corridor.analytics.specialisation import complementarity
