@@ -58,10 +58,18 @@ class Catalog:
         self._backend: BaseBackend | None = None
         self._copied: set[tuple[str, ...]] = set()
         if not self.path.is_file():
-            raise NotFound(
-                f"no warehouse at {self.path} — load data first (`corridor sample`, "
-                "`corridor ingest ...`, `corridor fetch ...`) or pass --warehouse"
+            from corridor.settings import get_settings
+
+            sample = get_settings().sample_warehouse_path
+            hint = (
+                f"the synthetic sample is in {sample}: add --warehouse {sample}"
+                if sample.is_file() and sample != self.path
+                else "load data first (`corridor sample`, `corridor ingest ...`, "
+                "`corridor fetch ...`) or pass --warehouse"
             )
+            if self.path.is_dir():
+                raise NotFound(f"{self.path} is a directory, not a warehouse file — {hint}")
+            raise NotFound(f"no warehouse at {self.path} — {hint}")
         try:
             self._con: duckdb.DuckDBPyConnection = duckdb.connect(str(self.path), read_only=True)
         except duckdb.Error as exc:
