@@ -75,7 +75,8 @@ class Catalog:
         from corridor.store.schema import SCHEMA_VERSION
 
         try:
-            row = self._con.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+            rows = self._con.execute("SELECT value FROM meta WHERE key = 'schema'").fetchall()
+            row = rows[0] if rows else None  # fetchall: no unfinished result left open
         except duckdb.Error:
             row = None
         self.statements += 1
