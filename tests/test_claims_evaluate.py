@@ -429,6 +429,8 @@ def test_common_phrasings_are_answered(sample: Checker, sample_wh: Path) -> None
     assert f.figure == pytest.approx(growth, rel=1e-12)
     assert (f.interpretation.since, f.interpretation.year) == (2019, 2024)
     assert f.verdict is (Verdict.supported if abs(growth - 1) <= 0.05 else Verdict.contradicted)
+    mirror = _corridor_value(sample_wh, 2024, "X") / _corridor_value(sample_wh, 2019, "X") - 1
+    assert f"gives {mirror * 100:+.1f} % — shown as a note" in r.reason
     # "USD 0.34 billion" / "$0.34bn": rounding of the last digit written (±USD 5 M)
     for amount in ("USD 0.34 billion", "$0.34bn", "US$ 340 million"):
         r = sample.check(parse_claim(f"Japan's aluminium imports from India were {amount} in 2024"))

@@ -328,7 +328,12 @@ def _caveats(claim: Claim, basis: Finding, findings: list[Finding]) -> str:
             and f.figure is not None
             and (n.dataset, n.hs, n.measure, n.sense) == (i.dataset, i.hs, i.measure, i.sense)
         ):
-            out.append(f"the other side's report ({n.flow}) gives {_fmt(f.unit, f.figure)} "
+            shown = (
+                fmt_value(f.figure, Unit.GROWTH)
+                if claim.kind == "change"
+                else _fmt(f.unit, f.figure)
+            )
+            out.append(f"the other side's report ({n.flow}) gives {shown} "
                        f"— shown as a note: the claim names {_whose(claim)}")  # fmt: skip
     if claim.source and basis.provenance:
         sources = " ".join(basis.provenance.sources).lower()
