@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,17 @@ def cli(warehouse_path: Path):
         return runner.invoke(app, [*prefix, *map(str, args)])
 
     return run
+
+
+@pytest.fixture(scope="session")
+def spark_con():
+    """The one local Spark backend of the test session (skips without pyspark/Java)."""
+    pytest.importorskip("pyspark")
+    java = "/usr/lib/jvm/java-17-openjdk-amd64"
+    if not (os.environ.get("JAVA_HOME") or os.path.isdir(java) or shutil.which("java")):
+        pytest.skip("Spark needs Java 17")
+    import ibis
+
+    from corridor.store.catalog import spark_session
+
+    return ibis.pyspark.connect(spark_session())

@@ -41,8 +41,11 @@ def test_table_shows_verdict_interpretations_and_synthetic(run) -> None:
     out = result.output
     assert out.startswith("SUPPORTED") and "SYNTHETIC DATA" in out
     assert "HS 76 (whole chapter" in out and "HS 7601 (unwrought aluminium)" in out
-    assert "flow M, CIF" in out and "flow X, FOB mirror" in out
-    assert "tolerance ±5.0 %" in out and "synthetic: YES" in out
+    assert "flow M, CIF" in out and "flow X, FOB mirror" in out and "(note)" in out
+    assert "tolerance ±5.0 %" in out and "SYNTHETIC — generated sample data" in out
+    # the provenance shown is that of the starred reading (the one the verdict rests on)
+    star = out.index("★")
+    assert out.index("report: imports as reported by Japan (flow M, CIF)") > star
 
 
 def test_json_document(run) -> None:
@@ -50,14 +53,17 @@ def test_json_document(run) -> None:
                  "--format", "json")  # fmt: skip
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
-    assert doc["schema"] == "corridor.check/1" and doc["errors"] == []
+    assert doc["schema"] == "corridor.check/2" and doc["errors"] == []
+    assert doc["engine"] == "duckdb" and 0 < doc["statements"] <= 16
     (res,) = doc["results"]
     assert res["verdict"] == "supported" and res["synthetic"] is True
     assert res["claim"]["kind"] == "rank" and res["claim"]["rank"] == 4
     f = res["findings"][0]
-    assert f["interpretation"]["primary"] and f["figure"] == 4
-    assert {"sources", "datasets", "retrieved_at", "flow", "value_basis", "hs_scope", "hs_level",
-            "hs_revisions", "synthetic"} <= set(f["provenance"])  # fmt: skip
+    assert f["interpretation"]["primary"] and f["interpretation"]["literal"] and f["figure"] == 4
+    assert {"sources", "datasets", "retrieved_at", "flow", "value_basis", "hs_requested",
+            "hs_covered", "hs_level", "hs_revisions", "synthetic", "years", "engine",
+            "warehouse"} <= set(f["provenance"])  # fmt: skip
+    assert f["provenance"]["years"] == [2024, 2024] and f["provenance"]["hs_covered"] == "HS 76"
     assert doc["tolerances"] == {"about": 0.05, "exact": 0.01}
 
 
@@ -65,8 +71,10 @@ def test_csv_one_row_per_interpretation(run) -> None:
     result = run("check", CLAIM, "--format", "csv", "--tolerance", "2%")
     assert result.exit_code == 0, result.output
     lines = result.output.strip().splitlines()
-    assert lines[0].startswith("claim_id,claim,verdict,kind,primary") and len(lines) == 7
+    assert lines[0].startswith("claim_id,claim,verdict,kind,role,literal,primary")
+    assert len(lines) == 7
     assert ",0.02," in lines[1] and lines[1].endswith("True")
+    assert ",reading,True,True," in lines[1] and ",note,False,False," in lines[2]
 
 
 def test_file_with_text_and_structured_claims(run, tmp_path: Path) -> None:
@@ -112,3 +120,53 @@ def test_help_lists_the_forms(run) -> None:
     assert result.exit_code == 0
     for word in ("value:", "rank:", "share:", "change:", "concentration:", "Exit codes"):
         assert word in result.output
+
+
+def test_csv_cells_never_start_a_formula(run) -> None:
+    claim = "=HYPERLINK(1) Japan's aluminium imports from India were about $337 million in 2024"
+    result = run("check", claim, "--format", "csv")
+    # the claim is read or refused; either way no cell starts with '='
+    assert result.exit_code in (0, 2), result.output
+    assert "\n=" not in result.stdout and ",=" not in result.stdout
+
+
+def test_long_bad_claim_is_one_short_line(run) -> None:
+    result = run("check", "Japan " + "imports lots of things " * 200)
+    assert result.exit_code == 2
+    (line,) = result.output.strip().splitlines()
+    assert len(line) < 800 and "…" in line
+
+
+def test_bad_engine(run) -> None:
+    result = run("check", CLAIM, "--engine", "oracle")
+    assert result.exit_code == 2 and "engine 'oracle'" in result.output
+
+
+@pytest.mark.spark
+def test_check_on_spark_equals_duckdb(run, spark_con, tmp_path: Path) -> None:
+    # Japan's report and India's (a note), and two claims pinned to Japan's report: the
+    # coverage probe, partners (both sides) and concentration all run on Spark
+    path = tmp_path / "claims.json"
+    path.write_text(json.dumps([
+        "Japan's aluminium imports (HS 76) from India were about $337 million in 2024",
+        "Most of Japan's aluminium imports (HS 76) come from China by value in 2024 "
+        "according to Japan's customs data",
+        "Japan depends on a single supplier for more than 20 % of its aluminium (HS 76) "
+        "imports by value in 2024 according to Japan's customs data",
+    ]))  # fmt: skip
+    docs = {}
+    for engine in ("duckdb", "spark"):
+        out = run("check", "--file", path, "--format", "json", "--engine", engine)
+        assert out.exit_code == 0, out.output
+        docs[engine] = json.loads(out.stdout)
+    duck, spark = docs["duckdb"], docs["spark"]
+    # schema check + 1 coverage probe + partners on both sides + concentration
+    assert spark["engine"] == "spark" and spark["statements"] == duck["statements"] == 5
+    for d, s in zip(duck["results"], spark["results"], strict=True):
+        assert (s["verdict"], s["reason"]) == (d["verdict"], d["reason"])
+        assert [f["figure"] for f in s["findings"]] == pytest.approx(
+            [f["figure"] for f in d["findings"]], rel=1e-9
+        )
+        assert {f["provenance"]["engine"] for f in s["findings"] if f["provenance"]} == {"spark"}
+    verdicts = [r["verdict"] for r in spark["results"]]
+    assert verdicts == ["supported", "ambiguous", "supported"]

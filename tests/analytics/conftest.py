@@ -1,9 +1,7 @@
-"""Fixtures for the analytics suite: one Spark session, an engine-parametrised backend."""
+"""Fixtures for the analytics suite: an engine-parametrised backend (Spark: ``spark_con``)."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from typing import Any
 
 import pyarrow as pa
@@ -35,20 +33,6 @@ def make_trade(rows: list[dict[str, Any]]) -> pa.Table:
             full["value_basis"] = "FOB"
         out.append({k: full[k] for k in TRADE_COLUMNS})
     return pa.Table.from_pylist(out, schema=SCHEMA)
-
-
-@pytest.fixture(scope="session")
-def spark_con():
-    """The one local Spark backend of the test session (skips without pyspark/Java)."""
-    pytest.importorskip("pyspark")
-    java = "/usr/lib/jvm/java-17-openjdk-amd64"
-    if not (os.environ.get("JAVA_HOME") or os.path.isdir(java) or shutil.which("java")):
-        pytest.skip("Spark needs Java 17")
-    import ibis
-
-    from corridor.store.catalog import spark_session
-
-    return ibis.pyspark.connect(spark_session())
 
 
 @pytest.fixture(params=["duckdb", pytest.param("spark", marks=pytest.mark.spark)])

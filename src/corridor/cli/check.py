@@ -31,15 +31,20 @@ def _help() -> str:
         "Each claim gets a verdict — supported, contradicted, unverifiable (data missing) or "
         "ambiguous (readings disagree) — the figures with their provenance, the tolerance, and "
         "every interpretation: HS scope ('aluminium' = chapter 76, 7601 or 7601+7602), "
-        "reporter side (importer's CIF report, exporter's FOB mirror), measure and year.\n\n"
+        "reporter side (importer's CIF report, exporter's FOB mirror), measure and year. "
+        "'Japan's imports' reads Japan's own report; the exporters' mirror report is shown as "
+        "a note. ★ marks the reading the verdict rests on.\n\n"
         f"Supported forms (examples):\n\n{forms}\n\n"
-        "Qualifiers anywhere: 'in 2024', 'by value|by weight', '(HS 7601)', 'according to "
-        "Japan's customs', 'CIF'/'FOB'. Hedges: about/approximately/around/nearly/roughly/"
-        "touched = ±tolerance (default 5 %); over/more than/above = >; under/less than/below "
-        "= <; no hedge = ±1 %. Without a year the latest year with data is used and said.\n\n"
+        "Qualifiers anywhere: 'in 2024', 'between 2019 and 2024', 'by value|by weight', "
+        "'(HS 7601)', 'according to Japan's customs', 'CIF'/'FOB', 'according to UN "
+        "Comtrade'. Months or parts of a year are unverifiable (annual data). Hedges: "
+        "about/approximately/around/nearly/roughly/touched = ±tolerance (default 5 %); "
+        "over/more than/above = >; under/less than/below = <; no hedge = ±1 %. Without a "
+        "year the latest year with data is used and said.\n\n"
         "Exit codes: 0 when every claim was evaluated (whatever the verdicts); 2 when a claim "
         "cannot be read (one-line message naming the closest form) or an option is invalid; "
-        "other non-zero codes for warehouse errors (see `corridor --help`)."
+        "other non-zero codes for warehouse errors (see `corridor --help`). "
+        "--engine spark runs every reading on a local Spark session."
     )
 
 
@@ -83,16 +88,17 @@ def _read_file(path: Path) -> list[Any]:
 def _parse_all(items: list[Any]) -> tuple[list[tuple[str, Any]], list[Any]]:
     from corridor.errors import InvalidQuery
     from corridor.services.claims import ClaimError, claim_from_mapping, parse_claim
+    from corridor.services.claims.parse import clip
 
     claims, errors = [], []
     for n, item in enumerate(items, 1):
-        cid = str(item.get("id", n)) if isinstance(item, dict) else str(n)
+        cid = clip(str(item.get("id", n)), 40) if isinstance(item, dict) else str(n)
         try:
             claim = claim_from_mapping(item) if isinstance(item, dict) else parse_claim(str(item))
             claims.append((cid, claim))
         except InvalidQuery as exc:
             text = str(item.get("text", item)) if isinstance(item, dict) else str(item)
-            errors.append(ClaimError(id=cid, text=text, error=str(exc)))
+            errors.append(ClaimError(id=cid, text=clip(text), error=str(exc)))
     return claims, errors
 
 
@@ -110,26 +116,34 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option("--tolerance", help="For 'about' etc.: 0.05 or '5%'.")
         ] = None,
         dataset: Annotated[str | None, typer.Option("--dataset", help="Only this dataset.")] = None,
+        engine: Annotated[
+            str, typer.Option("--engine", envvar="CORRIDOR_ENGINE", help="duckdb or spark.")
+        ] = "duckdb",
         fmt: Annotated[
             Format, typer.Option("--format", "-f", help="table, json or csv.")
         ] = Format.table,
     ) -> None:
-        from corridor.cli.app import open_wh
+        from corridor.cli.app import warehouse_path
         from corridor.errors import InvalidQuery
+        from corridor.query import ENGINES
         from corridor.services.claims import CheckDocument, Checker, Tolerances
+        from corridor.store.catalog import Catalog
 
         if (claim is None) == (file is None):
             raise InvalidQuery("give one claim in quotes or --file claims.yaml (not both)")
+        if engine not in ENGINES:
+            raise InvalidQuery(f"engine '{engine[:40]}' (accepted: {', '.join(ENGINES)})")
         tol = Tolerances()
         if (about := _tolerance(tolerance)) is not None:
             tol = Tolerances(about=about)
         claims, errors = _parse_all(_read_file(file) if file else [claim])
         if errors and claim is not None:
             raise InvalidQuery(errors[0].error)
-        with open_wh(ctx, read_only=True) as wh:
-            checker = Checker(wh, tol, dataset)
+        with Catalog(warehouse_path(ctx), engine=engine) as catalog:
+            checker = Checker(catalog, tol, dataset)
             results = [checker.check(c, cid) for cid, c in claims]
-            doc = CheckDocument(tolerances=tol, warehouse=str(wh.path), results=results,
+            doc = CheckDocument(tolerances=tol, warehouse=str(catalog.path), engine=engine,
+                                statements=catalog.statements, results=results,
                                 errors=errors)  # fmt: skip
         _render(doc, fmt)
         for e in errors:
@@ -148,36 +162,42 @@ def _render(doc: CheckDocument, fmt: Format) -> None:
             _table(r)
 
 
-_CSV = ["claim_id", "claim", "verdict", "kind", "primary", "dataset", "hs", "side", "flow",
-        "measure", "year", "year_source", "finding", "figure", "unit", "lower", "upper",
-        "tolerance", "reason", "sources", "value_basis", "synthetic"]  # fmt: skip
+_CSV = ["claim_id", "claim", "verdict", "kind", "role", "literal", "primary", "dataset", "hs",
+        "scope_covered", "side", "flow", "measure", "sense", "year", "year_source", "finding",
+        "figure", "unit", "lower", "upper", "tolerance", "reason", "sources", "value_basis",
+        "synthetic"]  # fmt: skip
 
 
 def _csv(doc: CheckDocument) -> str:
+    from corridor.cli.render import csv_safe
+
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=_CSV, lineterminator="\n")
     w.writeheader()
     for r in doc.results:
         for f in r.findings:
             i, p = f.interpretation, f.provenance
-            w.writerow({
+            row = {
                 "claim_id": r.id, "claim": r.claim.text, "verdict": r.verdict.value,
-                "kind": r.claim.kind, "primary": i.primary, "dataset": i.dataset,
-                "hs": "+".join(i.hs), "side": i.side, "flow": i.flow, "measure": i.measure,
+                "kind": r.claim.kind, "role": i.role, "literal": i.literal, "primary": i.primary,
+                "dataset": i.dataset, "hs": "+".join(i.hs), "scope_covered": i.scope_covered,
+                "side": i.side, "flow": i.flow, "measure": i.measure, "sense": i.sense,
                 "year": i.year, "year_source": i.year_source, "finding": f.verdict.value,
                 "figure": f.figure, "unit": f.unit, "lower": f.lower, "upper": f.upper,
                 "tolerance": f.tolerance, "reason": f.reason,
                 "sources": ";".join(p.sources) if p else "",
                 "value_basis": ";".join(p.value_basis) if p else "",
                 "synthetic": p.synthetic if p else r.synthetic,
-            })  # fmt: skip
+            }  # fmt: skip
+            w.writerow({k: csv_safe(v) for k, v in row.items()})
     return buf.getvalue()
 
 
 def _table(r: CheckResult) -> None:
     from rich.markup import escape
 
-    from corridor.cli.output import provenance_lines, stdout
+    from corridor.cli.output import stdout
+    from corridor.services.claims.readings import short
 
     out = stdout()
     colour = _COLOURS[r.verdict.value]
@@ -186,22 +206,42 @@ def _table(r: CheckResult) -> None:
     out.print(f"  {escape(r.reason)}")
     c = r.claim
     out.print(f"  [dim]read as: {c.kind} ({c.form}); comparator {c.comparator}"
-              f"{' (' + c.hedge + ')' if c.hedge else ''}; product '{escape(c.product)}' → "
-              f"{' | '.join('+'.join(h) for h in c.hs_candidates)}"
-              f"{' (pinned)' if c.hs_pinned else ''}[/]")  # fmt: skip
+              f"{' (' + escape(c.hedge) + ')' if c.hedge else ''}; product "
+              f"'{escape(c.product)}' → {' | '.join('+'.join(h) for h in c.hs_candidates)}"
+              f"{' (pinned)' if c.hs_pinned else ''}"
+              f"{'; senses: ' + ', '.join(s.meaning for s in c.senses) if c.senses else ''}"
+              "[/]")  # fmt: skip
+    missing: dict[str, list[Any]] = {}  # unverifiable readings with the same reason: one line
     for f in r.findings:
         i = f.interpretation
-        mark = "★" if i.primary else "·"
+        if f.verdict.value == "unverifiable" and not (i.primary or i.literal):
+            missing.setdefault(f.reason, []).append(i)
+            continue
+        mark = "★" if i.primary else ("·" if i.role == "reading" else " ")
         col = _COLOURS[f.verdict.value]
-        year = f"{i.year}" + (" (latest year with data)" if i.year_source != "claim" else "")
+        year = "latest year" if i.year is None else f"{i.year}"
+        year += " (latest year with data)" if i.year_source != "claim" else ""
+        if i.since is not None:
+            year = f"{i.since}–{year}"
+        tags = [t for t, on in (("literal", i.literal), ("note", i.role == "note")) if on]
+        tags += [f"'{i.sense}' sense"] if i.sense else []
+        tag = f" [dim]({', '.join(tags)})[/]" if tags else ""
         out.print(f"  {mark} [{col}]{f.verdict.value:<12}[/] {escape(i.hs_label)}; {i.flow}; "
-                  f"by {i.measure}; {year}; dataset {i.dataset}")  # fmt: skip
+                  f"by {i.measure}; {year}; dataset {i.dataset}{tag}")  # fmt: skip
         tol = f" (tolerance ±{f.tolerance * 100:.1f} %)" if f.tolerance is not None else ""
         out.print(f"      {escape(f.reason)}{tol}")
+        if i.scope_covered and i.scope_covered != "; ".join(f"HS {h}" for h in i.hs):
+            out.print(f"      [dim]data cover {escape(i.scope_covered)}[/]")
+        if i.decision:
+            out.print(f"      [dim]{escape(i.decision)}[/]")
         if f.details.get("tied_with"):
             out.print(f"      tied with: {', '.join(f.details['tied_with'])}")
         if f.provenance and i.primary:
-            p = f.provenance.model_dump(mode="json")
-            for line in provenance_lines(p):
+            for line in f.provenance.lines():
                 out.print(f"      [dim]{escape(line)}[/]")
+    for reason, readings in missing.items():
+        n = f" ×{len(readings)}" if len(readings) > 1 else ""
+        out.print(f"  · [yellow]unverifiable[/]{n}: {escape(reason)}")
+        names = [short(i) + (" (note)" if i.role == "note" else "") for i in readings]
+        out.print(f"      [dim]{escape('; '.join(names))}[/]")
     out.print()

@@ -1,7 +1,8 @@
 """Checking trade claims against the warehouse: parse, interpret, give a verdict.
 
 ``parse_claim`` reads a sentence with a deterministic grammar; ``Checker`` evaluates it under
-every interpretation its wording allows; results use the JSON schema ``corridor.check/1``
+every reading its wording allows, each one a corridor question run through a ``Session`` on
+one ``Catalog`` (any engine); results use the JSON schema ``corridor.check/2``
 (``docs/claims.md``).
 """
 
@@ -17,7 +18,7 @@ _HOMES = {
     "parse_claim": "parse",
     **dict.fromkeys(
         ("SCHEMA", "CheckDocument", "CheckResult", "Claim", "ClaimError", "Finding",
-         "Interpretation", "Tolerances", "Verdict"),
+         "Interpretation", "Sense", "Tolerances", "Verdict"),
         "models",
     ),
 }  # fmt: skip
@@ -38,6 +39,7 @@ __all__ = [
     "ClaimError",
     "Finding",
     "Interpretation",
+    "Sense",
     "Tolerances",
     "UnreadableClaim",
     "Verdict",
