@@ -20,7 +20,8 @@ from corridor.errors import InvalidQuery, NotFound
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from corridor.store.warehouse import Warehouse
+    from corridor.services.session import Session
+    from corridor.store.catalog import Catalog
 
 __all__ = ["OFFLINE_TABLE", "TariffProvenance", "TariffQuery", "TariffResult", "tariff_lines"]
 
@@ -75,46 +76,34 @@ class TariffResult(BaseModel):
     model_config = {"populate_by_name": True}
 
 
-def _warehouse_rows(wh: Warehouse, importer: int, dataset: str | None) -> tuple[Any, dict] | None:
+def _catalog(source: Catalog | Session | None) -> Catalog | None:
+    """The catalog behind a session (or the catalog itself)."""
+    return getattr(source, "catalog", source)
+
+
+def _warehouse_rows(
+    catalog: Catalog, importer: int, dataset: str | None
+) -> tuple[Any, dict] | None:
     """The rows of one tariff dataset in the warehouse for ``importer`` (newest edition)."""
-    if not wh.scalar(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'tariff_lines'"
-    ):
-        return None  # a warehouse written before tariffs existed (opened read-only)
-    found = wh.con.execute(
-        """SELECT f.dataset, max(t.valid_from) AS edition, count(*) AS n
-           FROM tariff_lines t JOIN raw_files f USING (file_id)
-           WHERE t.importer = ? GROUP BY f.dataset ORDER BY edition DESC, n DESC""",
-        [importer],
-    ).fetchall()
-    if not found:
-        return None
-    names = [d for d, _, _ in found]
-    if dataset is not None and dataset not in names:
+    read = catalog.tariff_lines(importer, dataset)
+    if dataset is not None and dataset not in read.datasets:
+        if not read.datasets:
+            return None
         raise NotFound(
-            f"no tariff dataset '{dataset}' for this importer (found: {', '.join(names)})"
+            f"no tariff dataset '{dataset}' for this importer (found: {', '.join(read.datasets)})"
         )
-    chosen = dataset or names[0]
-    table = wh.con.sql(
-        """SELECT t.* EXCLUDE (file_id) FROM tariff_lines t JOIN raw_files f USING (file_id)
-           WHERE t.importer = ? AND f.dataset = ? ORDER BY national_line, column_name""",
-        params=[importer, chosen],
-    ).to_arrow_table()
-    files = wh.con.execute(
-        """SELECT origin, sha256, retrieved_at, source FROM raw_files WHERE dataset = ?
-           AND file_id IN (SELECT DISTINCT file_id FROM tariff_lines) ORDER BY retrieved_at""",
-        [chosen],
-    ).fetchall()
+    if read.dataset is None:
+        return None
     meta = {
         "origin": "warehouse",
-        "datasets": [chosen],
-        "files": [f[0] for f in files],
-        "sha256": [f[1] for f in files],
-        "retrieved_at": [f[2] for f in files],
-        "warehouse": str(wh.path),
-        "others": [n for n in names if n != chosen],
+        "datasets": [read.dataset],
+        "files": read.origins,
+        "sha256": read.sha256,
+        "retrieved_at": read.retrieved_at,
+        "warehouse": str(catalog.path),
+        "others": [n for n in read.datasets if n != read.dataset],
     }
-    return table, meta
+    return read.table, meta
 
 
 def _offline_rows() -> tuple[Any, dict]:
@@ -148,8 +137,13 @@ def _in_scope(table: pa.Table, prefixes: tuple[str, ...]) -> pa.Table:
     return table.filter(mask)
 
 
-def tariff_lines(wh: Warehouse | None, q: TariffQuery) -> TariffResult:
+def tariff_lines(source: Catalog | Session | None, q: TariffQuery) -> TariffResult:
     """Per national line in scope: MFN applied rate, the exporter's best preference, margin.
+
+    Args:
+        source: the warehouse's read side (a :class:`~corridor.store.catalog.Catalog` or a
+            session on one), or None for corridor's offline table only.
+        q: the question.
 
     Raises:
         InvalidQuery: bad countries, HS codes or year.
@@ -165,11 +159,12 @@ def tariff_lines(wh: Warehouse | None, q: TariffQuery) -> TariffResult:
     if q.year is not None and not 1988 <= q.year <= 2030:
         raise InvalidQuery(f"year {q.year} outside 1988–2030")
     prefixes = tuple(validate_hs(h) for h in q.hs)
-    found = _warehouse_rows(wh, importer.code, q.dataset) if wh is not None else None
+    catalog = _catalog(source)
+    found = _warehouse_rows(catalog, importer.code, q.dataset) if catalog is not None else None
     notes: list[str] = []
     if found is None:
         if importer.code != 392 or q.dataset:
-            where = f"in {wh.path}" if wh is not None else "(no warehouse)"
+            where = f"in {catalog.path}" if catalog is not None else "(no warehouse)"
             raise NotFound(
                 f"no tariff rates for {importer.label} {where} — load a schedule with "
                 "`corridor ingest tariffs FILE` (Japan Customs JSON or a plain tariff CSV)"
