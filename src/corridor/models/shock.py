@@ -208,7 +208,8 @@ def _fill(need: float, weights: np.ndarray, caps: np.ndarray) -> tuple[np.ndarra
             break
         give[over] = caps[over]
         active &= ~over
-    return give, max(need - give.sum(), 0.0)
+    gap = need - give.sum()
+    return give, (gap if gap > tol else 0.0)  # rounding noise is no gap
 
 
 def _concentration(
