@@ -389,9 +389,7 @@ def render_scenario(
         )
     exports = result.inputs.get("exports")
     if exports:
-        out.print(
-            f"[dim]capacity from: {escape(', '.join(exports['datasets']))} (exports, "
-            "each supplier's own report)[/]"
-        )
+        names = escape(", ".join(exports["datasets"]))
+        out.print(f"[dim]capacity from: the suppliers' exports to every market in {names}[/]")
     for note in result.notes:
         out.print(f"[dim]note: {escape(note)}[/]")

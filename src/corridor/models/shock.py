@@ -356,9 +356,12 @@ def supplier_shock(
     band_runs = [(s, e, *run(s, e)) for s, e in grid]
     lost = float((q0 * f).sum())
     if gap > 0:
+        left = bool(((f == 0) & countries & (q0 > 0)).any())
+        why = ("the suppliers left have no capacity headroom for it" if left
+               else "no other supplier is left")  # fmt: skip
         notes.append(
-            f"{gap:,.6g} of {lost:,.6g} lost ({basis}) cannot be re-sourced: the suppliers left "
-            "have no capacity headroom for it (reported as the gap)"
+            f"{gap:,.6g} of {lost:,.6g} lost ({basis}) cannot be re-sourced: {why} (reported as "
+            "the gap)"
         )
     if armington and sig.default <= 1 and removed_value:
         notes.append("σ ≤ 1: every supplier is essential; the price index change is undefined")

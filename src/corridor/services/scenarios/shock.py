@@ -201,6 +201,11 @@ def shock(
         raise InvalidQuery(
             "an elasticity needs --method armington (proportional reallocation has no elasticity)"
         )
+    from corridor.reference.countries import resolve_country
+
+    for who in [*cuts, *(capacity or {})]:  # unknown names fail before any query runs
+        if not hasattr(who, "code"):
+            resolve_country(who)
     s, year = base_session(session, base_year)
     partners = s.indicator("partners")
     basis = s.measure

@@ -79,24 +79,32 @@ EXPORTER_COLUMNS: tuple[Column, ...] = (
 
 
 # -- the scenario's rates ----------------------------------------------------------------------
+def _read_file(path: Path, importer: int) -> list[dict[str, Any]]:
+    """The scenario file's rows, checked (before any query runs)."""
+    from corridor.sources.tariff_csv import parse_tariff_csv
+
+    if not path.is_file():
+        raise InputFileError(f"{path}: no such file")
+    rows = parse_tariff_csv(path)
+    for r in rows:
+        if r["importer"] != importer:
+            raise InputFileError(f"{path}: line {r['raw_row']}: importer {r['importer']} is not "
+                                 f"the scenario's importer ({importer})")  # fmt: skip
+    return rows
+
+
 def _scenario_file(
-    path: Path, importer: int, base: pa.Table
+    path: Path, rows: list[dict[str, Any]], base: pa.Table
 ) -> tuple[pa.Table, set[str], dict[str, Any]]:
     """The schedule with the file's cells in place, the lines it covers, and file facts."""
     import hashlib
 
-    from corridor.sources.tariff_csv import parse_tariff_csv, tariff_table
+    from corridor.sources.tariff_csv import tariff_table
 
-    rows = parse_tariff_csv(path)
     lines = sorted(set(base["national_line"].to_pylist()))
     cells = {(r["national_line"], r["column_name"], r["partner"]): r for r in base.to_pylist()}
     covered: set[str] = set()
     for r in sorted(rows, key=lambda r: len(r["national_line"])):  # specific codes win
-        if r["importer"] != importer:
-            raise InputFileError(
-                f"{path}: line {r['raw_row']}: importer {r['importer']} is not "
-                f"the scenario's importer ({importer})"
-            )
         prefix = r["national_line"]
         hits = [line for line in lines if line.startswith(prefix)]
         if not hits:
@@ -230,8 +238,7 @@ def tariff_change(
         raise InvalidQuery("the tariff scenario needs an exporter (--exporter)")
     deal = find_agreement(agreement) if agreement is not None else None
     path = Path(tariff_file) if tariff_file is not None else None
-    if path is not None and not path.is_file():
-        raise InputFileError(f"{path}: no such file")
+    file_rows = _read_file(path, q.importer.code) if path is not None else []
     if not export_supply > 0:
         raise InvalidQuery(f"export supply elasticity {export_supply:g}: must be > 0")
     s, year = base_session(session, base_year)
@@ -270,7 +277,8 @@ def tariff_change(
             )
         )
     else:
-        after_table, covered, scenario_facts = _scenario_file(path, q.importer.code, schedule.table)  # type: ignore[arg-type]
+        assert path is not None
+        after_table, covered, scenario_facts = _scenario_file(path, file_rows, schedule.table)
         scenario_facts["kind"] = "file"
         missing = [n for code in sorted(by_code) for n in lines_of[code] if n not in covered]
         if missing:
