@@ -170,6 +170,27 @@ def test_supplier_exports_matches_the_raw_panel(panel_wh: Path, panel_rows, japa
     ]
 
 
+@pytest.mark.spark
+def test_supplier_exports_on_spark_equals_duckdb(panel_wh: Path) -> None:
+    pytest.importorskip("pyspark")
+    if not Path("/usr/lib/jvm/java-17-openjdk-amd64").is_dir():
+        pytest.skip("Spark needs Java 17")
+    from corridor.query import CorridorQuery
+    from corridor.services.session import Session
+    from corridor.store.catalog import Catalog
+
+    out = {}
+    for engine in ("duckdb", "spark"):
+        q = CorridorQuery(hs="7601", years=2017, engine=engine)
+        with Catalog(panel_wh, engine=engine) as cat:
+            out[engine] = Session(cat, q).indicator("supplier_exports").to_pylist()
+    assert len(out["spark"]) == len(out["duckdb"]) > 50
+    for a, b in zip(out["duckdb"], out["spark"], strict=True):
+        assert a.keys() == b.keys() and a["supplier"] == b["supplier"]
+        for k, v in a.items():
+            assert b[k] == (pytest.approx(v) if isinstance(v, float) else v), (a["supplier"], k)
+
+
 # -- supplier shock: the real HS 7601 panel (weights only) -----------------------------------------
 def test_shock_remove_russia_2017_on_the_panel(panel_wh: Path, japan_2017) -> None:
     doc = ok_json(

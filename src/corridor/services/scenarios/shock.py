@@ -123,6 +123,11 @@ def _headroom_auto(
         ),
         "source": result.provenance.as_dict() if result else None,
     }
+    if basis == "value":
+        meta["method"] += (
+            "; values are the suppliers' exports (FOB) set against the market's imports "
+            f"({'CIF' if session.side == 'importer' else 'FOB'})"
+        )
     return out, meta
 
 
