@@ -198,6 +198,7 @@ def shock(
         supplier_shock,
     )
     from corridor.models.tables import table_of
+    from corridor.reference.countries import resolve_country
     from corridor.reference.elasticities import elasticity
 
     if method not in ("auto", "proportional", "armington"):
@@ -206,8 +207,6 @@ def shock(
         raise InvalidQuery(
             "an elasticity needs --method armington (proportional reallocation has no elasticity)"
         )
-    from corridor.reference.countries import resolve_country
-
     for who in [*cuts, *(capacity or {})]:  # unknown names fail before any query runs
         if not hasattr(who, "code"):
             resolve_country(who)
@@ -269,9 +268,8 @@ def shock(
     values_known = all(r["value"] is not None for r in usable.values())
     used_method = method
     if method == "auto":
-        used_method = (
-            "armington" if (values_known or sigma or demand_elasticity) else ("proportional")
-        )
+        asked = values_known or sigma is not None or demand_elasticity is not None
+        used_method = "armington" if asked else "proportional"
     model_rows = [
         {
             "supplier": code,
@@ -341,7 +339,7 @@ def shock(
             "price index) cannot run; the lost quantity is re-sourced in proportion to "
             "base-year quantities"
         )
-    if a.method_used == "armington" or used_method == "armington":
+    if a.method_used == "armington":
         notes.append(SUPPLY_NOTE)
     sig = a.sigma
     cited = elasticity("substitution").describe()

@@ -188,6 +188,41 @@ def _one(rates: list[float | None]) -> tuple[float | None, str | None]:
     return rates[0], None
 
 
+def _simulated(
+    by_code: dict[str, dict[int, dict[str, Any]]],
+    lines_of: dict[str, list[str]],
+    rate: Any,
+    exporter: int,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], set[str]]:
+    """SMART's input rows per trade code and supplier, the refused codes, conditional lines."""
+    flows: list[dict[str, Any]] = []
+    refused: list[dict[str, Any]] = []
+    conditional: set[str] = set()
+    for code in sorted(by_code):
+        rows, lines = by_code[code], lines_of[code]
+        imports = sum(r["value"] for r in rows.values())
+        mine = rows.get(exporter, {}).get("value")
+        reason = None if lines else "no line of the schedule"
+        pairs: dict[int, tuple[float, float]] = {}
+        for c in rows if lines else []:
+            b, why_b = _one([rate(c, n, "before")[0] for n in lines])
+            a, why_a = _one([rate(c, n, "after")[0] for n in lines])
+            if why_b or why_a:
+                reason = why_b or why_a
+                break
+            pairs[c] = (b, a)  # type: ignore[assignment]
+            conditional.update(n for n in lines if rate(c, n, "after")[2])
+        if reason:
+            refused.append({"hs_code": code, "lines": len(lines), "reason": reason,
+                            "imports": imports, "exporter_imports": mine})  # fmt: skip
+            continue
+        for c, (b, a) in pairs.items():
+            flows.append({"hs6": code, "supplier": c, "name": rows[c]["name"],
+                          "imports_usd": rows[c]["value"], "tariff_before": b,
+                          "tariff_after": a})  # fmt: skip
+    return flows, refused, conditional
+
+
 def tariff_change(
     session: Session,
     *,
@@ -293,7 +328,7 @@ def tariff_change(
         notes.append(
             "before: the rate each supplier paid in the base year; after: the same "
             f"with the rates of {path.name} in place"
-        )  # type: ignore[union-attr]
+        )
 
     suppliers = sorted({c for rows in by_code.values() for c in rows} | {exporter.code})
     before_rates: dict[int, dict[str, dict[str, Any]]] = {}
@@ -317,44 +352,7 @@ def tariff_change(
         r = (before_rates if when == "before" else after_rates)[c][line]
         return r["applied_rate"], r["applied_column"], bool(r["conditional"])
 
-    flows, refused = [], []
-    conditional: set[str] = set()
-    for code in sorted(by_code):
-        rows, lines = by_code[code], lines_of[code]
-        imports = sum(r["value"] for r in rows.values())
-        mine = rows.get(exporter.code, {}).get("value")
-        reason = None if lines else "no line of the schedule"
-        pairs: dict[int, tuple[float, float]] = {}
-        for c in rows if lines else []:
-            b, why_b = _one([rate(c, n, "before")[0] for n in lines])
-            a, why_a = _one([rate(c, n, "after")[0] for n in lines])
-            if why_b or why_a:
-                reason = why_b or why_a
-                break
-            pairs[c] = (b, a)  # type: ignore[assignment]
-            conditional.update(n for n in lines if rate(c, n, "after")[2])
-        if reason:
-            refused.append(
-                {
-                    "hs_code": code,
-                    "lines": len(lines),
-                    "reason": reason,
-                    "imports": imports,
-                    "exporter_imports": mine,
-                }
-            )
-            continue
-        for c, (b, a) in pairs.items():
-            flows.append(
-                {
-                    "hs6": code,
-                    "supplier": c,
-                    "name": rows[c]["name"],
-                    "imports_usd": rows[c]["value"],
-                    "tariff_before": b,
-                    "tariff_after": a,
-                }
-            )
+    flows, refused, conditional = _simulated(by_code, lines_of, rate, exporter.code)
     if not flows:
         why = "; ".join(f"{r['hs_code']}: {r['reason']}" for r in refused[:3])
         raise NotFound(f"no trade code in scope could be simulated ({why})")
