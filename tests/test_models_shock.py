@@ -120,6 +120,51 @@ def test_band_spans_the_cited_range() -> None:
     assert r.assumptions.sigma["sources"][0]["value"] == 8.4
 
 
+def test_areas_nes_keep_their_quantity_and_stay_out_of_hhi() -> None:
+    nes = 490  # "Other Asia, nes": imports of no identifiable supplier
+    market = [*MARKET, {"supplier": nes, "value_usd": 100.0, "weight_kg": 50.0,
+                        "is_country": False}]  # fmt: skip
+    r = supplier_shock(market, {RUS: 1.0})
+    out, s = rows_of(r.suppliers), r.summary.to_pylist()[0]
+    assert out[nes]["weight_after"] == 50  # receives nothing
+    # AUS, IND, CHN (350 kg) take the 150 kg lost in proportion: × (1 + 150/350)
+    for code, w in ((AUS, 200), (IND, 100), (CHN, 50)):
+        assert out[code]["weight_after"] == pytest.approx(w * (1 + 150 / 350))
+    # HHI over countries, shares of the whole market (550 kg) — as `corridor concentration`
+    assert s["hhi_before"] == pytest.approx(sum((w / 550) ** 2 for w in (150, 200, 100, 50)) * 1e4)
+    assert s["top_supplier_before"] == AUS and s["top_share_before"] == pytest.approx(200 / 550)
+    assert s["hhi_after"] == pytest.approx(
+        sum((w * (1 + 150 / 350) / 550) ** 2 for w in (200, 100, 50)) * 1e4
+    )
+    assert any("n.e.s. (490)" in n for n in r.assumptions.notes)
+    cut = supplier_shock(market, {nes: 1.0})  # an area can be cut when named
+    assert rows_of(cut.suppliers)[AUS]["weight_after"] == pytest.approx(200 * (1 + 50 / 500))
+
+
+def test_value_basis_moves_value_at_base_prices() -> None:
+    """SMART's convention: value at base-year prices is the quantity; weights follow prices."""
+    market = [  # unit values 2, 4 and 1 USD/kg
+        {"supplier": RUS, "value_usd": 300.0, "weight_kg": 150.0},
+        {"supplier": AUS, "value_usd": 400.0, "weight_kg": 100.0},
+        {"supplier": IND, "value_usd": 100.0, "weight_kg": 100.0},
+    ]
+    r = supplier_shock(market, {RUS: 1.0}, basis="value")
+    out, s = rows_of(r.suppliers), r.summary.to_pylist()[0]
+    assert r.assumptions.basis == "value" and s["basis"] == "value"
+    assert out[AUS]["value_after"] == pytest.approx(400 + 300 * 400 / 500)
+    assert out[IND]["value_after"] == pytest.approx(100 + 300 * 100 / 500)
+    assert out[AUS]["weight_after"] == pytest.approx(out[AUS]["value_after"] / 4)
+    assert out[IND]["unit_value"] == pytest.approx(1.0)
+    assert s["value_after"] == pytest.approx(800) and s["weight_after"] == pytest.approx(
+        (400 + 240) / 4 + (100 + 60) / 1
+    )
+    by_weight = rows_of(supplier_shock(market, {RUS: 1.0}).suppliers)  # auto: weight
+    assert by_weight[AUS]["weight_after"] == pytest.approx(100 + 150 * 100 / 200)
+    with pytest.raises(InvalidQuery, match="basis weight: supplier 643 has no weight"):
+        supplier_shock([{"supplier": RUS, "value_usd": 1.0}, {"supplier": AUS, "weight_kg": 2.0,
+                        "value_usd": 1.0}], {RUS: 1.0}, basis="weight")  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("kwargs", "fragment"),
     [

@@ -153,6 +153,52 @@ def partners(f: Frame) -> ir.Table:
     return f.named(f.in_years(t))
 
 
+@indicator(
+    name="supplier_exports",
+    title="Each supplier's own reported exports in the HS scope: to every market and to this one.",
+    columns=(
+        YEAR, SUPPLIER, NAME, ISO3, IS_COUNTRY,
+        C("exports_value", U.USD, "exports to every partner except World, as the supplier (or "
+          "BACI) reports them, FOB; NULL: none reported"),
+        C("exports_weight", U.KG, "the same in net weight"),
+        C("market_value", U.USD, "the part of exports_value that goes to this importer"),
+        C("market_weight", U.KG, "the part of exports_weight that goes to this importer"),
+        C("world_value", U.USD, "the supplier's own World total (partner 0); NULL if not reported"),
+        C("world_weight", U.KG, "the same in net weight"),
+        C("partners", U.COUNT, "partners the supplier reports exports to (World excluded)",
+          "int64"),
+    ),
+    order=("year", "supplier"),
+    uses_measure=False,
+    notes=("Every supplier of the market in the years asked, with its exports (flow X: its own "
+           "report, or BACI) from the session's dataset; a supplier without export rows there "
+           "has NULLs, never zeros.",),
+)  # fmt: skip
+def supplier_exports(f: Frame) -> ir.Table:
+    """The market's suppliers (the session's side) and their exports to all partners."""
+    from corridor.analytics.scope import WORLD, aggregate_partners, bilateral
+
+    market = f.flows
+    suppliers = market.filter(market.supplier != WORLD).select("year", "supplier").distinct()
+    x = bilateral(f.trade, hs=f.hs, years=f.years(0), dataset=f.p.dataset, side="exporter",
+                  level=f.shape.level, hs_min_level=f.hs_min_level)  # fmt: skip
+    elsewhere, here, world = x.importer != WORLD, x.importer == f.p.importer, x.importer == WORLD
+    agg = x.group_by(["year", "supplier"]).aggregate(
+        exports_value=x.value.sum(where=elsewhere),
+        exports_weight=x.weight.sum(where=elsewhere),
+        market_value=x.value.sum(where=here),
+        market_weight=x.weight.sum(where=here),
+        world_value=x.value.sum(where=world),
+        world_weight=x.weight.sum(where=world),
+        partners=x.importer.nunique(where=elsewhere).cast("int64"),
+    )
+    j = suppliers.left_join(agg, ["year", "supplier"])
+    j = j.select(suppliers.year, suppliers.supplier,
+                 *(c for c in agg.columns if c not in ("year", "supplier")))  # fmt: skip
+    j = j.mutate(is_country=~j.supplier.isin(aggregate_partners()))
+    return f.named(j)
+
+
 def _exporter_year(s: ir.Table, exporter: Any, **cols: str) -> ir.Table:
     mine = s.filter(s.supplier == exporter)
     return mine.select("year", **{new: mine[old] for new, old in cols.items()})

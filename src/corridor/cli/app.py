@@ -399,6 +399,10 @@ from corridor.cli import tariffs as _tariffs  # noqa: E402  (corridor tariffs)
 
 _tariffs.register(app)
 
+from corridor.cli import scenario as _scenario  # noqa: E402  (corridor scenario shock|tariff)
+
+app.add_typer(_scenario.app, name="scenario")
+
 
 def main() -> None:
     """Console-script entry point."""

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
 
 import typer
 
 from corridor.cli.output import Format
 
-__all__ = ["register"]
+__all__ = ["open_catalog_if_any", "register"]
 
 _TABLE = {
     "national_line": "line",
@@ -50,18 +52,26 @@ def register(app: typer.Typer) -> None:
 
         query = TariffQuery(importer=importer, exporter=exporter, hs=hs or ["76"], year=year,
                             dataset=dataset, gsp=gsp, ldc=ldc)  # fmt: skip
-        result = tariff_lines(_open(ctx), query)
+        with open_catalog_if_any(ctx) as catalog:
+            result = tariff_lines(catalog, query)
         _render(result, fmt)
 
 
-def _open(ctx: typer.Context):
-    """The warehouse when one exists (read-only), else None: the offline table is used."""
-    from corridor.cli.app import state
-    from corridor.settings import get_settings
-    from corridor.store.warehouse import Warehouse
+@contextmanager
+def open_catalog_if_any(ctx: typer.Context) -> Iterator[Any]:
+    """The warehouse's read side when the file exists, else None (the offline table is used)."""
+    from corridor.cli.app import warehouse_path
+    from corridor.store.catalog import Catalog
 
-    path = state(ctx).warehouse or get_settings().warehouse_path
-    return Warehouse(path, read_only=True) if path.exists() else None
+    path = warehouse_path(ctx)
+    if not path.is_file():
+        yield None
+        return
+    catalog = Catalog(path)
+    try:
+        yield catalog
+    finally:
+        catalog.close()
 
 
 def _render(result, fmt: Format) -> None:

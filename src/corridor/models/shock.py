@@ -2,7 +2,14 @@
 
 Input: the market's suppliers in a base year (value in USD, weight in kg, unit value in USD/kg,
 optional capacity headroom) and cuts (``RUS`` 100 %, ``AUS`` 50 %). The **quantity** moved is
-the weight (kg) when every supplier has one, else the value at base-year prices (USD).
+the weight (kg) when every supplier has one, else the value at base-year prices (USD) — SMART's
+own convention ("trade value … regarded as trade quantity … by normalizing world price to 1",
+WITS online help, "SMART Input Requirements and Output Results"); ``basis`` can force either.
+
+Rows flagged ``is_country = False`` (areas n.e.s., bunkers…) are imports of no identifiable
+supplier: they stay in the market total at their base-year quantity, receive none of the lost
+quantity, and are left out of HHI and the top-supplier share, whose shares are of the whole
+market — the definitions of :func:`corridor.analytics.concentration.concentration`.
 
 Methods:
 ``proportional``
@@ -201,16 +208,18 @@ def _fill(need: float, weights: np.ndarray, caps: np.ndarray) -> tuple[np.ndarra
             break
         give[over] = caps[over]
         active &= ~over
-    return give, max(need - give.sum(), 0.0)
+    gap = need - give.sum()
+    return give, (gap if gap > tol else 0.0)  # rounding noise is no gap
 
 
 def _concentration(
-    q: np.ndarray, codes: list[int]
+    q: np.ndarray, codes: list[int], countries: np.ndarray
 ) -> tuple[float | None, int | None, float | None]:
+    """HHI over countries, the largest country and its share (shares of the whole market)."""
     total = q.sum()
-    if total <= 0:
+    if total <= 0 or not countries.any():
         return None, None, None
-    s = q / total
+    s = np.where(countries, q / total, 0.0)
     top = int(np.argmax(s))
     return float((s**2).sum() * 10_000), codes[top], float(s[top])
 
@@ -225,14 +234,14 @@ def _price_index(f_value_share: float, sigma: float) -> float | None:
 
 
 def _solve(
-    q0: np.ndarray, f: np.ndarray, caps: np.ndarray, target: float
+    q0: np.ndarray, f: np.ndarray, caps: np.ndarray, target: float, countries: np.ndarray
 ) -> tuple[np.ndarray, float, float]:
     """Quantities after the cut and re-sourcing towards ``target``: (q_after, refilled, gap)."""
     kept = q0 * (1 - f)
     need = target - kept.sum()
     if need < 0:  # demand fell below what is still supplied: everyone sells less
         return kept * (target / kept.sum()), 0.0, 0.0
-    recipients = np.where(f == 0, q0, 0.0)
+    recipients = np.where((f == 0) & countries, q0, 0.0)
     give, gap = _fill(need, recipients, caps)
     return kept + give, float(give.sum()), gap
 
@@ -245,27 +254,34 @@ def supplier_shock(
     sigma: ElasticityRange | None = None,
     demand_elasticity: ElasticityRange | None = None,
     base_year: int | None = None,
+    basis: Literal["auto", "weight", "value"] = "auto",
 ) -> ShockResult:
     """Remove or cut suppliers and reallocate (see the module docstring).
 
     Args:
         suppliers: one row per supplier: ``supplier`` (Comtrade code), optional ``name``,
             ``value_usd``, ``weight_kg``, optional ``unit_value`` (USD/kg, fills a missing value
-            or weight) and ``headroom`` (what the supplier can add, in the quantity unit).
+            or weight), ``headroom`` (what the supplier can add, in the quantity unit) and
+            ``is_country`` (False for areas n.e.s.; default True).
         cuts: supplier code → fraction of its base-year quantity removed (1.0 = removed).
         method: ``proportional`` or ``armington``.
         sigma: elasticity of substitution (armington; default: the cited HS 76 range).
         demand_elasticity: import demand elasticity η (armington; default 0 = demand held).
         base_year: the year the supplier table describes (recorded in the assumptions).
+        basis: the quantity moved: ``weight`` (kg), ``value`` (USD at base-year prices) or
+            ``auto`` (weight when every supplier has one).
 
     Raises:
         InvalidQuery: unknown supplier, a cut outside (0, 100 %], a negative elasticity,
-            σ ≤ 1 with η > 0, or a demand elasticity without prices.
+            σ ≤ 1 with η > 0, a demand elasticity without prices, or a basis some supplier
+            has no figure for.
     """
     from corridor.reference.elasticities import ElasticityRange, elasticity
 
     if method not in ("proportional", "armington"):
         raise InvalidQuery(f"method '{method}' (accepted: proportional, armington)")
+    if basis not in ("auto", "weight", "value"):
+        raise InvalidQuery(f"basis '{basis}' (accepted: auto, weight, value)")
     rows = _records(suppliers)
     codes = [int(r["supplier"]) for r in rows]
     if len(set(codes)) < len(codes):
@@ -283,13 +299,20 @@ def supplier_shock(
         bad = next(r["supplier"] for r, v, w in zip(rows, value, weight, strict=True)
                    if v is None and w is None)  # fmt: skip
         raise InvalidQuery(f"supplier {bad} has neither a value nor a weight")
-    basis: Literal["weight", "value"] = "weight" if has_w else "value"
-    q0 = np.array(weight if has_w else value, dtype=float)
+    if basis != "auto" and not (has_w if basis == "weight" else has_v):
+        figures = weight if basis == "weight" else value
+        bad = next(r["supplier"] for r, x in zip(rows, figures, strict=True) if x is None)
+        raise InvalidQuery(f"basis {basis}: supplier {bad} has no {basis}")
+    if basis == "auto":
+        basis = "weight" if has_w else "value"
+    q0 = np.array(weight if basis == "weight" else value, dtype=float)
     if q0.sum() <= 0:
         raise InvalidQuery("the market's base-year total is zero: nothing to shock")
+    countries = np.array([r.get("is_country", True) is not False for r in rows])
     v0 = np.array(value, dtype=float) if has_v else None
-    prices_known = has_v and has_w and bool((q0 > 0).all())
-    price = (v0 / q0) if (prices_known and basis == "weight") else None  # type: ignore[operator]
+    w0 = np.array(weight, dtype=float) if has_w else None
+    prices_known = bool(has_v and has_w and (w0 > 0).all())  # type: ignore[operator]
+    price = (v0 / w0) if prices_known else None  # type: ignore[operator]  # USD/kg
     f = _cuts(codes, cuts)
     notes: list[str] = []
     sig = sigma or elasticity("substitution")
@@ -324,7 +347,7 @@ def supplier_shock(
     def run(s: float, e: float) -> tuple[np.ndarray, float, float, float, float | None]:
         ratio = _price_index(removed_value, s) if removed_value is not None else None
         target = q0.sum() * (ratio ** (-e) if (ratio is not None and e > 0) else 1.0)
-        after, refilled, gap = _solve(q0, f, caps, target)
+        after, refilled, gap = _solve(q0, f, caps, target, countries)
         return after, refilled, gap, target - q0.sum(), (None if ratio is None else ratio - 1)
 
     after, refilled, gap, demand_change, pic = run(sig.default, eta.default)
@@ -333,12 +356,22 @@ def supplier_shock(
     band_runs = [(s, e, *run(s, e)) for s, e in grid]
     lost = float((q0 * f).sum())
     if gap > 0:
+        left = bool(((f == 0) & countries & (q0 > 0)).any())
+        why = ("the suppliers left have no capacity headroom for it" if left
+               else "no other supplier is left")  # fmt: skip
         notes.append(
-            f"{gap:,.6g} of {lost:,.6g} lost ({basis}) cannot be re-sourced: the suppliers left "
-            "have no capacity headroom for it (reported as the gap)"
+            f"{gap:,.6g} of {lost:,.6g} lost ({basis}) cannot be re-sourced: {why} (reported as "
+            "the gap)"
         )
     if armington and sig.default <= 1 and removed_value:
         notes.append("σ ≤ 1: every supplier is essential; the price index change is undefined")
+
+    if not countries.all():
+        nes = ", ".join(str(codes[i]) for i in np.flatnonzero(~countries))
+        notes.append(
+            f"areas n.e.s. ({nes}) keep their base-year quantity: they count in the market total "
+            "but receive none of the lost quantity and are left out of HHI and the top share"
+        )
 
     def quantities(q: np.ndarray) -> tuple[list[float | None], list[float | None]]:
         if basis == "weight":
@@ -370,8 +403,8 @@ def supplier_shock(
         }
         for i in range(len(codes))
     ]  # fmt: skip
-    hhi_b, top_b, top_sb = _concentration(q0, codes)
-    hhi_a, top_a, top_sa = _concentration(after, codes)
+    hhi_b, top_b, top_sb = _concentration(q0, codes, countries)
+    hhi_a, top_a, top_sa = _concentration(after, codes, countries)
     summary = {
         "basis": basis, "total_before": float(q0.sum()), "total_after": float(after.sum()),
         "lost": lost, "refilled": refilled, "demand_change": demand_change, "gap": gap,
@@ -384,7 +417,7 @@ def supplier_shock(
     }  # fmt: skip
     band_rows = []
     for s, e, q, _, g, dc, p in band_runs:
-        hhi, _, top = _concentration(q, codes)
+        hhi, _, top = _concentration(q, codes, countries)
         band_rows.append(
             {"sigma": s if armington else None, "eta": e, "total_after": float(q.sum()),
              "demand_change": dc, "gap": g, "hhi_after": hhi, "top_share_after": top,

@@ -9,6 +9,7 @@ schedule, its edition, the file(s) and how they were obtained.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -20,9 +21,18 @@ from corridor.errors import InvalidQuery, NotFound
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from corridor.store.warehouse import Warehouse
+    from corridor.services.session import Session
+    from corridor.store.catalog import Catalog
 
-__all__ = ["OFFLINE_TABLE", "TariffProvenance", "TariffQuery", "TariffResult", "tariff_lines"]
+__all__ = [
+    "OFFLINE_TABLE",
+    "Schedule",
+    "TariffProvenance",
+    "TariffQuery",
+    "TariffResult",
+    "load_schedule",
+    "tariff_lines",
+]
 
 SCHEMA = "corridor.tariffs/1"
 OFFLINE_TABLE = "japan_tariff_ch76.csv"
@@ -75,46 +85,34 @@ class TariffResult(BaseModel):
     model_config = {"populate_by_name": True}
 
 
-def _warehouse_rows(wh: Warehouse, importer: int, dataset: str | None) -> tuple[Any, dict] | None:
+def _catalog(source: Catalog | Session | None) -> Catalog | None:
+    """The catalog behind a session (or the catalog itself)."""
+    return getattr(source, "catalog", source)
+
+
+def _warehouse_rows(
+    catalog: Catalog, importer: int, dataset: str | None
+) -> tuple[Any, dict] | None:
     """The rows of one tariff dataset in the warehouse for ``importer`` (newest edition)."""
-    if not wh.scalar(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'tariff_lines'"
-    ):
-        return None  # a warehouse written before tariffs existed (opened read-only)
-    found = wh.con.execute(
-        """SELECT f.dataset, max(t.valid_from) AS edition, count(*) AS n
-           FROM tariff_lines t JOIN raw_files f USING (file_id)
-           WHERE t.importer = ? GROUP BY f.dataset ORDER BY edition DESC, n DESC""",
-        [importer],
-    ).fetchall()
-    if not found:
-        return None
-    names = [d for d, _, _ in found]
-    if dataset is not None and dataset not in names:
+    read = catalog.tariff_lines(importer, dataset)
+    if dataset is not None and dataset not in read.datasets:
+        if not read.datasets:
+            return None
         raise NotFound(
-            f"no tariff dataset '{dataset}' for this importer (found: {', '.join(names)})"
+            f"no tariff dataset '{dataset}' for this importer (found: {', '.join(read.datasets)})"
         )
-    chosen = dataset or names[0]
-    table = wh.con.sql(
-        """SELECT t.* EXCLUDE (file_id) FROM tariff_lines t JOIN raw_files f USING (file_id)
-           WHERE t.importer = ? AND f.dataset = ? ORDER BY national_line, column_name""",
-        params=[importer, chosen],
-    ).to_arrow_table()
-    files = wh.con.execute(
-        """SELECT origin, sha256, retrieved_at, source FROM raw_files WHERE dataset = ?
-           AND file_id IN (SELECT DISTINCT file_id FROM tariff_lines) ORDER BY retrieved_at""",
-        [chosen],
-    ).fetchall()
+    if read.dataset is None:
+        return None
     meta = {
         "origin": "warehouse",
-        "datasets": [chosen],
-        "files": [f[0] for f in files],
-        "sha256": [f[1] for f in files],
-        "retrieved_at": [f[2] for f in files],
-        "warehouse": str(wh.path),
-        "others": [n for n in names if n != chosen],
+        "datasets": [read.dataset],
+        "files": read.origins,
+        "sha256": read.sha256,
+        "retrieved_at": read.retrieved_at,
+        "warehouse": str(catalog.path),
+        "others": [n for n in read.datasets if n != read.dataset],
     }
-    return table, meta
+    return read.table, meta
 
 
 def _offline_rows() -> tuple[Any, dict]:
@@ -148,8 +146,72 @@ def _in_scope(table: pa.Table, prefixes: tuple[str, ...]) -> pa.Table:
     return table.filter(mask)
 
 
-def tariff_lines(wh: Warehouse | None, q: TariffQuery) -> TariffResult:
+@dataclass(frozen=True)
+class Schedule:
+    """An importer's tariff rows in an HS scope, where they come from, and notes about them."""
+
+    table: pa.Table  # tariff rows (corridor.reference.tariffs.TARIFF_COLUMNS)
+    provenance: TariffProvenance
+    notes: tuple[str, ...] = ()
+
+
+def load_schedule(
+    source: Catalog | Session | None,
+    importer: int,
+    hs: tuple[str, ...],
+    *,
+    dataset: str | None = None,
+    label: str | None = None,
+) -> Schedule:
+    """The importer's tariff rows for HS codes ``hs``: the warehouse's, else the offline table.
+
+    Raises:
+        NotFound: no rates for the importer (or the dataset asked), or none in the HS scope.
+    """
+    catalog = _catalog(source)
+    found = _warehouse_rows(catalog, importer, dataset) if catalog is not None else None
+    notes: list[str] = []
+    if found is None:
+        if importer != 392 or dataset:
+            where = f"in {catalog.path}" if catalog is not None else "(no warehouse)"
+            raise NotFound(
+                f"no tariff rates for {label or importer} {where} — load a schedule with "
+                "`corridor ingest tariffs FILE` (Japan Customs JSON or a plain tariff CSV)"
+            )
+        found = _offline_rows()
+        notes.append(
+            "offline table: Japan's chapter-76 general, temporary and WTO rates and the "
+            "Japan-India CEPA column only — `corridor ingest tariffs` loads every column"
+        )
+    table, meta = found
+    if meta["others"]:
+        notes.append(f"other tariff datasets in the warehouse: {', '.join(meta['others'])} "
+                     "(choose with --dataset)")  # fmt: skip
+    table = _in_scope(table, hs)
+    if table.num_rows == 0:
+        raise NotFound(f"no tariff lines for HS {', '.join(hs)} in {meta['datasets'][0]}")
+    sources = sorted(set(table["source"].to_pylist()))
+    provenance = TariffProvenance(
+        publisher="Japan Customs" if importer == 392 else "; ".join(sources),
+        editions=sorted(set(table["valid_from"].to_pylist())),
+        origin=meta["origin"],
+        datasets=meta["datasets"],
+        files=meta["files"],
+        sha256=meta["sha256"],
+        retrieved_at=meta["retrieved_at"],
+        sources=sources,
+        warehouse=meta["warehouse"],
+    )
+    return Schedule(table, provenance, tuple(notes))
+
+
+def tariff_lines(source: Catalog | Session | None, q: TariffQuery) -> TariffResult:
     """Per national line in scope: MFN applied rate, the exporter's best preference, margin.
+
+    Args:
+        source: the warehouse's read side (a :class:`~corridor.store.catalog.Catalog` or a
+            session on one), or None for corridor's offline table only.
+        q: the question.
 
     Raises:
         InvalidQuery: bad countries, HS codes or year.
@@ -165,27 +227,9 @@ def tariff_lines(wh: Warehouse | None, q: TariffQuery) -> TariffResult:
     if q.year is not None and not 1988 <= q.year <= 2030:
         raise InvalidQuery(f"year {q.year} outside 1988–2030")
     prefixes = tuple(validate_hs(h) for h in q.hs)
-    found = _warehouse_rows(wh, importer.code, q.dataset) if wh is not None else None
-    notes: list[str] = []
-    if found is None:
-        if importer.code != 392 or q.dataset:
-            where = f"in {wh.path}" if wh is not None else "(no warehouse)"
-            raise NotFound(
-                f"no tariff rates for {importer.label} {where} — load a schedule with "
-                "`corridor ingest tariffs FILE` (Japan Customs JSON or a plain tariff CSV)"
-            )
-        found = _offline_rows()
-        notes.append(
-            "offline table: Japan's chapter-76 general, temporary and WTO rates and the "
-            "Japan-India CEPA column only — `corridor ingest tariffs` loads every column"
-        )
-    table, meta = found
-    if meta["others"]:
-        notes.append(f"other tariff datasets in the warehouse: {', '.join(meta['others'])} "
-                     "(choose with --dataset)")  # fmt: skip
-    table = _in_scope(table, prefixes)
-    if table.num_rows == 0:
-        raise NotFound(f"no tariff lines for HS {', '.join(prefixes)} in {meta['datasets'][0]}")
+    schedule = load_schedule(source, importer.code, prefixes, dataset=q.dataset,
+                             label=importer.label)  # fmt: skip
+    table, notes = schedule.table, list(schedule.notes)
     editions = sorted(set(table["valid_from"].to_pylist()))
     on = date(q.year, 12, 31) if q.year else editions[-1]
     if q.year and editions[-1] > on:
@@ -194,7 +238,7 @@ def tariff_lines(wh: Warehouse | None, q: TariffQuery) -> TariffResult:
             f"in force on {on.isoformat()}; preferential rates still being phased in may have "
             f"been higher in {q.year} than in this edition"
         )
-    if meta["origin"] == "offline table" and exporter.code != 699:
+    if schedule.provenance.origin == "offline table" and exporter.code != 699:
         notes.append(f"the offline table has no agreement column for {exporter.name}: "
                      "its preferential rate is shown as missing")  # fmt: skip
     from corridor.reference.tariffs import gsp_ldc_note, mfn_withdrawn
@@ -205,8 +249,6 @@ def tariff_lines(wh: Warehouse | None, q: TariffQuery) -> TariffResult:
         notes.append(f"Japan withdrew WTO (MFN) treatment from {exporter.name}: statutory rates")
     lines = applied_rates(table, exporter.code, on, gsp=q.gsp, ldc=q.ldc)
     summary = by_hs6(lines)
-    sources = sorted(set(table["source"].to_pylist()))
-    publisher = "Japan Customs" if importer.code == 392 else "; ".join(sources)
     return TariffResult(
         query={
             "importer": {"code": importer.code, "iso3": importer.iso3, "name": importer.name},
@@ -220,16 +262,6 @@ def tariff_lines(wh: Warehouse | None, q: TariffQuery) -> TariffResult:
         fields={c.name: c.schema() for c in (*LINE_COLUMNS, *HS6_COLUMNS)},
         rows=lines.to_pylist(),
         hs6=summary.to_pylist(),
-        provenance=TariffProvenance(
-            publisher=publisher,
-            editions=editions,
-            origin=meta["origin"],
-            datasets=meta["datasets"],
-            files=meta["files"],
-            sha256=meta["sha256"],
-            retrieved_at=meta["retrieved_at"],
-            sources=sources,
-            warehouse=meta["warehouse"],
-        ),
+        provenance=schedule.provenance,
         notes=notes,
     )

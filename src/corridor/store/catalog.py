@@ -20,6 +20,8 @@ from __future__ import annotations
 import os
 import tempfile
 import threading
+from dataclasses import dataclass
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,10 +36,44 @@ if TYPE_CHECKING:
     from ibis.backends import BaseBackend
     from pyspark.sql import SparkSession
 
-__all__ = ["Catalog", "open_catalog", "spark_session", "table_from_arrow"]
+__all__ = ["Catalog", "TariffRead", "open_catalog", "spark_session", "table_from_arrow"]
 
 _LOCK = threading.Lock()
 _SPARK: SparkSession | None = None
+
+
+@dataclass(frozen=True)
+class TariffRead:
+    """One importer's tariff rows as stored by ``corridor ingest tariffs``, with file facts.
+
+    Attributes:
+        table: the rows of ``dataset`` (the columns of
+            :data:`corridor.reference.tariffs.TARIFF_COLUMNS`, sorted by line and column);
+            empty when the warehouse holds none (or has no tariff table at all).
+        dataset: the dataset read (the one asked for, else the newest edition), or None.
+        datasets: every tariff dataset the warehouse holds for the importer, newest first.
+        files: the raw files behind ``dataset``: origin, sha256, retrieved_at, source.
+    """
+
+    table: pa.Table
+    dataset: str | None
+    datasets: tuple[str, ...]
+    files: tuple[dict[str, Any], ...]
+
+    @property
+    def origins(self) -> list[str]:
+        """The raw files' origins (paths or URLs)."""
+        return [f["origin"] for f in self.files]
+
+    @property
+    def sha256(self) -> list[str]:
+        """The raw files' sha256 digests."""
+        return [f["sha256"] for f in self.files]
+
+    @property
+    def retrieved_at(self) -> list[datetime]:
+        """When each raw file was retrieved."""
+        return [f["retrieved_at"] for f in self.files]
 
 
 class Catalog:
@@ -133,12 +169,57 @@ class Catalog:
     def arrow(self, sql: str, params: dict[str, Any] | None = None) -> pa.Table:
         """Run SQL text and return an Arrow table (typed by DuckDB)."""
         self.statements += 1
-        return self._con.execute(sql, params or {}).fetch_arrow_table()
+        return self._con.sql(sql, params=params or None).to_arrow_table()
 
     def batches(self, sql: str, params: dict[str, Any] | None = None, rows: int = 1 << 17):
         """Run SQL text and stream the result as an Arrow RecordBatchReader."""
         self.statements += 1
-        return self._con.execute(sql, params or {}).fetch_record_batch(rows)
+        return self._con.sql(sql, params=params or None).to_arrow_reader(rows)
+
+    # -- tariff schedules (DuckDB: the warehouse file itself, on every engine) ----------------
+    def tariff_lines(self, importer: int, dataset: str | None = None) -> TariffRead:
+        """The tariff rows of one importer (``dataset``: one tariff dataset; default newest).
+
+        Tariff rows are small reference facts kept in the warehouse file, so they are read
+        from it with DuckDB whatever the engine. A warehouse written before tariffs existed
+        (no ``tariff_lines`` table) or without rows for the importer gives an empty read;
+        a ``dataset`` the warehouse does not hold gives an empty table and the names found.
+        """
+        from corridor.reference.tariffs import tariff_schema
+
+        empty = tariff_schema().empty_table()
+        _, exists = self.run(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'tariff_lines'"
+        )
+        if not exists[0][0]:
+            return TariffRead(empty, None, (), ())
+        _, found = self.run(
+            """SELECT f.dataset, max(t.valid_from) AS edition, count(*) AS n
+               FROM tariff_lines t JOIN raw_files f USING (file_id)
+               WHERE t.importer = $importer GROUP BY f.dataset
+               ORDER BY edition DESC, n DESC, f.dataset""",
+            {"importer": importer},
+        )
+        names = tuple(d for d, _, _ in found)
+        chosen = dataset if dataset is not None else (names[0] if names else None)
+        if chosen is None or chosen not in names:
+            return TariffRead(empty, None, names, ())
+        params = {"importer": importer, "dataset": chosen}
+        table = self.arrow(
+            """SELECT t.* EXCLUDE (file_id) FROM tariff_lines t JOIN raw_files f USING (file_id)
+               WHERE t.importer = $importer AND f.dataset = $dataset
+               ORDER BY national_line, column_name, partner NULLS FIRST, valid_from""",
+            params,
+        ).cast(empty.schema)
+        cols, rows = self.run(
+            """SELECT origin, sha256, retrieved_at, source FROM raw_files
+               WHERE dataset = $dataset AND file_id IN (
+                   SELECT DISTINCT t.file_id FROM tariff_lines t WHERE t.importer = $importer)
+               ORDER BY retrieved_at, origin""",
+            params,
+        )
+        files = tuple(dict(zip(cols, r, strict=True)) for r in rows)
+        return TariffRead(table, chosen, names, files)
 
     # -- the Ibis path (any engine) ----------------------------------------------------------
     def backend(self, hs_chapters: tuple[str, ...] = ()) -> BaseBackend:
