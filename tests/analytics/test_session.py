@@ -124,3 +124,17 @@ def test_every_indicator_on_spark_equals_duckdb(sample_path: Path, spark_con) ->
             for x, y in zip(ra, rb, strict=True):
                 bad = {k: (x[k], y[k]) for k in a.names if not _same(x[k], y[k])}
                 assert not bad, (name, bad)
+
+
+def test_plans_are_cached_for_every_shape(sample_path: Path, tmp_path: Path) -> None:
+    """Two codes of one length (7601 + 7602) compile to a cacheable plan, reused next time."""
+    from corridor.analytics.plans import PlanCache
+
+    plans = PlanCache(tmp_path / "plans")
+    with Catalog(sample_path) as cat:
+        q = _query(hs=["7601", "7602"], exporter=None)
+        first = Session(cat, q, plans=plans).indicator("partners")
+        assert plans.compiled == 2  # coverage + partners
+        again = PlanCache(tmp_path / "plans")  # a new process: from disk, nothing compiled
+        second = Session(cat, q, plans=again).indicator("partners")
+        assert again.compiled == 0 and second.rows == first.rows

@@ -171,8 +171,8 @@ def partners(f: Frame) -> ir.Table:
     order=("year", "supplier"),
     uses_measure=False,
     notes=("Every supplier of the market in the years asked, with its exports (flow X: its own "
-           "report, or BACI) from the session's dataset; a supplier without export rows there "
-           "has NULLs, never zeros.",),
+           "report, or BACI) from the exporter-side dataset; a supplier without export rows "
+           "there has NULLs, never zeros.",),
 )  # fmt: skip
 def supplier_exports(f: Frame) -> ir.Table:
     """The market's suppliers (the session's side) and their exports to all partners."""
@@ -180,7 +180,7 @@ def supplier_exports(f: Frame) -> ir.Table:
 
     market = f.flows
     suppliers = market.filter(market.supplier != WORLD).select("year", "supplier").distinct()
-    x = bilateral(f.trade, hs=f.hs, years=f.years(0), dataset=f.p.dataset, side="exporter",
+    x = bilateral(f.trade, hs=f.hs, years=f.years(0), dataset=f.p.dataset_x, side="exporter",
                   level=f.shape.level, hs_min_level=f.hs_min_level)  # fmt: skip
     elsewhere, here, world = x.importer != WORLD, x.importer == f.p.importer, x.importer == WORLD
     agg = x.group_by(["year", "supplier"]).aggregate(

@@ -388,9 +388,9 @@ class Session:
         level: int | None = q.level
         used = [main]
         flow = None
-        if name in ("mirror", "rca", "quality"):
-            other = self.exporter_side(reported=name != "rca")
-            if name in ("mirror", "rca") and other is None:
+        if name in ("mirror", "rca", "quality", "supplier_exports"):
+            other = self.exporter_side(reported=name in ("mirror", "quality"))
+            if name in ("mirror", "rca", "supplier_exports") and other is None:
                 kind = "exporters' own reports (flow X)" if name == "mirror" else "exports (flow X)"
                 raise NotFound(self.missing(what=f"{kind} to {q.importer.name}"))
             if name == "mirror":
@@ -407,8 +407,8 @@ class Session:
                 used = [main, other]
             if other is not None:
                 extra["dataset_x"] = ("string", other.dataset)
-                if name == "rca":
-                    used = [other]
+                if name in ("rca", "supplier_exports"):
+                    used = [other] if name == "rca" else [main, other]
                     flow = "exports as reported by each exporter (flow X)"
             shape_extra = ("mirror",) if name == "quality" and other is not None else shape_extra
         if name == "mix":
