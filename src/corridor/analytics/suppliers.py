@@ -93,27 +93,17 @@ def rank_change(suppliers: ir.Table, by: Sequence[str] = ("year",)) -> ir.Table:
 
     ``rank_change = prev_rank - rank`` (positive = moved up). The previous year is exactly
     ``year - 1``; a supplier absent that year gets NULLs. ``by`` must contain ``year``.
+    (A window over each supplier's years, not a self-join: one pass over the table.)
     """
     keys = [k for k in by if k != "year"]
-    cur = suppliers
-    prev = suppliers.select(
-        *keys,
-        "supplier",
-        next_year=(suppliers.year + 1).cast(suppliers.year.type()),
-        prev_rank=suppliers.rank,
-        prev_share=suppliers.share,
-    )
-    j = cur.left_join(
-        prev,
-        [
-            *(cur[k] == prev[k] for k in keys),
-            cur.supplier == prev.supplier,
-            cur.year == prev.next_year,
-        ],
-    )
-    j = j.select(*cur.columns, "prev_rank", "prev_share")
+    s = suppliers
+    w = ibis.window(group_by=[*(s[k] for k in keys), s.supplier], order_by=s.year)
+    consecutive = s.year.lag().over(w) == s.year - 1
+    prev_rank = ibis.ifelse(consecutive, s["rank"].lag().over(w), ibis.null("int32"))
+    prev_share = ibis.ifelse(consecutive, s.share.lag().over(w), ibis.null("float64"))
+    j = s.mutate(prev_rank=prev_rank.cast("int32"), prev_share=prev_share)
     return j.mutate(
-        rank_change=(j.prev_rank - j.rank).cast("int32"),
+        rank_change=(j.prev_rank - j["rank"]).cast("int32"),
         share_change=j.share - j.prev_share,
     )
 

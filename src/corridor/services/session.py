@@ -385,7 +385,8 @@ class Session:
         measure = self.measure if ind.uses_measure else own
         extra: dict[str, tuple[str, Any]] = {"dataset": ("string", main.dataset)}
         shape_extra: tuple[Any, ...] = ()
-        level: int | None = q.level
+        # the market's level is known from the coverage probe: a filter, not a window
+        level: int | None = (q.level or self.level) if ind.uses_side else q.level
         used = [main]
         flow = None
         if name in ("mirror", "rca", "quality", "supplier_exports"):
