@@ -138,3 +138,17 @@ def test_plans_are_cached_for_every_shape(sample_path: Path, tmp_path: Path) -> 
         again = PlanCache(tmp_path / "plans")  # a new process: from disk, nothing compiled
         second = Session(cat, q, plans=again).indicator("partners")
         assert again.compiled == 0 and second.rows == first.rows
+
+
+def test_expression_for_python_users_equals_the_result(sample_path: Path) -> None:
+    """`session.expression(name)` is an Ibis table on the backend, values bound, composable."""
+    with Catalog(sample_path) as cat:
+        s = Session(cat, _query(exporter=None))
+        expr = s.indicator("partners"), s.expression("partners")
+        result, table = expr
+        top = table.filter(table["rank"] == 1).select("year", "name").to_pyarrow().to_pylist()
+        want = [
+            {"year": r["year"], "name": r["name"]} for r in result.to_pylist() if r["rank"] == 1
+        ]
+        assert sorted(top, key=str) == sorted(want, key=str)
+        assert table.to_pyarrow().num_rows == len(result)

@@ -48,12 +48,13 @@ class Params:
     parameter, never the value: the value enters only when the plan runs.
     """
 
-    def __init__(self, values: dict[str, tuple[str, Any]]) -> None:
+    def __init__(self, values: dict[str, tuple[str, Any]], *, bind: bool = False) -> None:
         self.values = values
+        self.bind_values = bind  # literals instead of parameters: an executable expression
         self._exprs: dict[str, Any] = {}
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("_") or name == "values":
+        if name.startswith("_") or name in ("values", "bind_values"):
             raise AttributeError(name)
         return self[name]
 
@@ -63,7 +64,10 @@ class Params:
         if name not in self._exprs:
             import ibis
 
-            self._exprs[name] = ibis.param(self.values[name][0]).name(name)
+            dtype, value = self.values[name]
+            self._exprs[name] = (
+                ibis.literal(value, dtype) if self.bind_values else ibis.param(dtype).name(name)
+            )
         return self._exprs[name]
 
     def bound(self) -> dict[Any, Any]:

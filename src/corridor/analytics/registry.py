@@ -56,19 +56,27 @@ class Shape:
 class Frame:
     """What an indicator builds on: unbound tables, the plan's parameters and its shape."""
 
-    def __init__(self, shape: Shape, params: Params) -> None:
+    def __init__(self, shape: Shape, params: Params, *, backend: Any = None) -> None:
         self.shape = shape
         self.p = params
+        self.backend = backend
         self._tables: dict[str, ir.Table] = {}
 
     def table(self, name: str) -> ir.Table:
-        """An unbound table of the catalog (resolved by name when the plan runs)."""
+        """A table of the catalog: unbound (resolved by name when the plan runs).
+
+        With a backend, the backend's own table (an expression the user can execute).
+        """
         if name not in self._tables:
             import ibis
 
             from corridor.reference.record import ibis_schema
 
-            self._tables[name] = ibis.table(ibis_schema(name), name=name)
+            self._tables[name] = (
+                self.backend.table(name)
+                if self.backend is not None
+                else ibis.table(ibis_schema(name), name=name)
+            )
         return self._tables[name]
 
     @property

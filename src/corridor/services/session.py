@@ -71,6 +71,18 @@ class Coverage:
         return max(self.levels) if self.levels else 0
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """An indicator ready to run: its shape, parameter values, the datasets it reads."""
+
+    indicator: Indicator
+    shape: Shape
+    values: dict[str, tuple[str, Any]]
+    used: tuple[Coverage, ...]
+    flow: str | None
+    measure: str
+
+
 def _sorted(values: Any) -> tuple:
     return tuple(sorted(v for v in (values or []) if v is not None and v != ""))
 
@@ -343,7 +355,7 @@ class Session:
 
         params = Params(values)
         expr = ind.expression(Frame(shape, params))
-        self.catalog.backend(tuple(sorted({h[:2] for h in self.query.hs if h != "TOTAL"} | {"76"})))
+        self.catalog.backend(self._chapters())
         table = self.catalog.execute(expr, params.bound())
         names = table.column_names
         return names, [tuple(r.values()) for r in table.to_pylist()]
@@ -368,7 +380,8 @@ class Session:
             self._results[key] = other  # type: ignore[assignment]
         return self._results[key]  # type: ignore[return-value]
 
-    def _run(self, name: str) -> Result:
+    def _plan(self, name: str) -> _Plan:
+        """What running ``name`` for this question takes: shape, values, datasets, flow."""
         from corridor.analytics.registry import INDICATORS, Shape
 
         if name not in INDICATORS:
@@ -430,23 +443,44 @@ class Session:
             lookback=ind.lookback if q.years else 0,
             extra=shape_extra,
         )
-        names, rows = self._execute(name, shape, self._values(**extra))
+        return _Plan(ind, shape, self._values(**extra), tuple(used), flow, measure)
+
+    def _run(self, name: str) -> Result:
+        plan = self._plan(name)
+        ind = plan.indicator
+        names, rows = self._execute(name, plan.shape, plan.values)
         if names != [c.name for c in ind.columns]:  # a plan out of step with its declaration
             raise CorridorError(f"indicator {name} returned columns {names}")
         if not rows:
-            raise NotFound(self.missing(side=side))
-        columns = tuple(c.resolve(measure) for c in ind.columns)
-        notes = list(ind.notes)
+            raise NotFound(self.missing(side=plan.shape.side))
         return Result(
             indicator=name,
             schema=ind.schema,
             title=ind.title,
-            columns=columns,
+            columns=tuple(c.resolve(plan.measure) for c in ind.columns),
             rows=rows,
-            provenance=self.provenance(*used, flow=flow, measure=measure),
-            query=self.query_dict(measure),
-            notes=tuple(notes),
+            provenance=self.provenance(*plan.used, flow=plan.flow, measure=plan.measure),
+            query=self.query_dict(plan.measure),
+            notes=ind.notes,
         )
+
+    def expression(self, name: str) -> Any:
+        """The indicator as an Ibis table expression on the catalog's backend, values bound.
+
+        For Python users who compose further (join their own data, filter, aggregate) and
+        execute with ``.to_pyarrow()`` / ``.to_pandas()``; it imports Ibis.
+        """
+        import corridor.analytics.indicators  # noqa: F401
+        from corridor.analytics.plans import Params
+        from corridor.analytics.registry import Frame
+
+        plan = self._plan(name)
+        backend = self.catalog.backend(self._chapters())
+        frame = Frame(plan.shape, Params(plan.values, bind=True), backend=backend)
+        return plan.indicator.expression(frame)
+
+    def _chapters(self) -> tuple[str, ...]:
+        return tuple(sorted({h[:2] for h in self.query.hs if h != "TOTAL"} | {"76"}))
 
     def query_dict(self, measure: str | None = None) -> dict[str, Any]:
         """The question as asked plus what the session decided."""
