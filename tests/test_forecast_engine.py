@@ -17,7 +17,7 @@ import pytest
 
 from corridor.errors import InvalidQuery
 from corridor.models.forecast import DEFAULT_MODELS, ForecastOptions, Series, forecast_series
-from corridor.models.forecast.conformal import Replay, coverage, needed, quantile
+from corridor.models.forecast.conformal import Calibrator, Replay, coverage, needed, quantile
 from corridor.units import Unit
 
 YEARS = tuple(range(2000, 2018))
@@ -125,8 +125,8 @@ def test_conformal_quantile_and_needed_points() -> None:
 def test_coverage_uses_only_earlier_errors() -> None:
     # origins 0..7, horizon 1: target of (o, 1) is o + 1
     scores = {(o, 1): s for o, s in enumerate([1.0, 2.0, 3.0, 4.0, 2.5, 9.0, 1.0, 3.5])}
-    rp = Replay({}, {}, {}, scores)
-    share, points, hits = coverage(rp, 80)
+    rp = Replay({}, {}, {}, scores, {})
+    share, points, hits = coverage(rp, 80, Calibrator())
     expected = {}
     for (o, k), s in scores.items():
         earlier = sorted(v for (oo, kk), v in scores.items() if oo + kk <= o)
