@@ -9,8 +9,10 @@ normalised by a scale of the origin's training window so that level shifts and g
 dominate; the interval at level ``1 − α`` is ``forecast ± q · scale``, ``q`` the conformal
 quantile of the scores. How the scores are formed and pooled is a :class:`Calibrator`:
 
-* ``pooled`` (horizons share one calibration set, errors divided by √h) or ``by_horizon``
-  (each horizon calibrated on its own errors — no assumption about how errors grow);
+* ``pooled`` (horizons share one calibration set, errors divided by √h), ``by_horizon``
+  (each horizon calibrated on its own errors — no assumption about how errors grow, but
+  a third of the errors each) or ``profile`` (one pooled set, each horizon's errors divided
+  by their measured growth: the median error at h over the median error at 1);
 * ``half_life``: recency weights ``0.5^(age / half_life)`` for non-exchangeable errors
   (weighted conformal prediction, Barber, Candès, Ramdas & Tibshirani 2023, Ann. Statist.
   51(2)): an old crisis counts less than last year's error;
@@ -86,13 +88,18 @@ def quantile(
     return float(ordered[reached[0]]), True
 
 
-Horizons = Literal["pooled", "by_horizon"]
+Horizons = Literal["pooled", "by_horizon", "profile"]
 ScoreScale = Literal["mean", "median"]
+PROFILE_MIN = 3  # errors per horizon needed to estimate how errors grow with the horizon
 
 
 @dataclass(frozen=True)
 class Calibrator:
-    """How backtest errors become interval half-widths (see the module docstring)."""
+    """How backtest errors become interval half-widths (see the module docstring).
+
+    Scores are errors divided by the origin's training-window scale; an interval's half-width
+    is ``r · scale`` with ``r`` from :meth:`quantile`.
+    """
 
     horizons: Horizons = "pooled"
     half_life: float | None = None
@@ -111,50 +118,74 @@ class Calibrator:
             s = float(np.mean(d))
         return s if s > 0 and math.isfinite(s) else float("nan")
 
-    def unit(self, scale: float, k: int) -> float:
-        """What one unit of score is worth at horizon ``k``: scale (× √k when pooled)."""
-        return scale * (1.0 if self.horizons == "by_horizon" else math.sqrt(k))
+    def growth(self, scores: dict[Key, float], t: int, h: int) -> dict[int, float]:
+        """How errors grow with the horizon: ``g_k`` for k = 1..h (g_1 = 1).
+
+        ``pooled``: √k. ``profile``: the median error at k over the median error at 1, from
+        the errors known at ``t`` (never decreasing; √k where a horizon has fewer than
+        :data:`PROFILE_MIN` errors). ``by_horizon``: 1 (each horizon has its own sample).
+        """
+        if self.horizons == "by_horizon":
+            return dict.fromkeys(range(1, h + 1), 1.0)
+        root = {k: math.sqrt(k) for k in range(1, h + 1)}
+        if self.horizons == "pooled":
+            return root
+        by: dict[int, list[float]] = {}
+        for (o, k), e in scores.items():
+            if o + k <= t:
+                by.setdefault(k, []).append(e)
+        base = float(np.median(by[1])) if len(by.get(1, ())) >= PROFILE_MIN else 0.0
+        g = {1: 1.0}
+        for k in range(2, h + 1):
+            est = root[k]
+            if base > 0 and len(by.get(k, ())) >= PROFILE_MIN:
+                est = float(np.median(by[k])) / base
+            g[k] = max(g[k - 1], est)
+        return g
 
     def sample(
         self, scores: dict[Key, float], t: int, k: int
-    ) -> tuple[list[float], list[float] | None]:
+    ) -> tuple[list[float], list[float] | None, float]:
         """The scores (and weights) an interval at horizon ``k`` made at index ``t`` rests on.
 
         Only errors whose targets are at or before ``t``; only horizon ``k``'s when each
-        horizon is calibrated on its own.
+        horizon is calibrated on its own, else every horizon's divided by its growth factor.
+        Returns (scores, weights or None, the growth factor of horizon ``k``).
         """
         pts = [
-            (o, kk) for (o, kk) in scores if o + kk <= t and (self.horizons == "pooled" or kk == k)
+            (o, kk)
+            for (o, kk) in scores
+            if o + kk <= t and (self.horizons != "by_horizon" or kk == k)
         ]
-        values = [scores[p] for p in pts]
+        g = self.growth(scores, t, max([k, *(kk for _, kk in pts)]))
+        values = [scores[(o, kk)] / g[kk] for o, kk in pts]
         if self.half_life is None:
-            return values, None
-        return values, [0.5 ** ((t - (o + kk)) / self.half_life) for o, kk in pts]
+            return values, None, g[k]
+        return values, [0.5 ** ((t - (o + kk)) / self.half_life) for o, kk in pts], g[k]
 
     def quantile(
         self, scores: dict[Key, float], t: int, k: int, level: int
     ) -> tuple[float, bool, int]:
-        """(q, finite-sample valid, errors used) for horizon ``k`` from index ``t``."""
-        values, weights = self.sample(scores, t, k)
+        """(r, finite-sample valid, errors used): the half-width at horizon ``k`` is r · scale."""
+        values, weights, g = self.sample(scores, t, k)
         q, valid = quantile(values, level, weights)
-        return q, valid, len(values)
+        return q * g, valid, len(values)
 
     def describe(self) -> str:
         """The calibration in words (for notes and provenance)."""
-        how = (
-            "each horizon calibrated on its own backtest errors"
-            if self.horizons == "by_horizon"
-            else "horizons pooled (errors divided by √h)"
-        )
+        how = {
+            "by_horizon": "each horizon calibrated on its own backtest errors",
+            "pooled": "horizons pooled (errors divided by √h)",
+            "profile": "horizons pooled, errors divided by their measured growth with the horizon",
+        }[self.horizons]
         weight = (
             f", errors weighted by recency (half-life {self.half_life:g} periods)"
             if self.half_life
             else ""
         )
-        scale = "median" if self.scale == "median" else "mean"
         return (
             f"split-conformal on the replayed procedure's errors: {how}{weight}; scaled by "
-            f"the {scale} absolute one-step change of each training window"
+            f"the {self.scale} absolute one-step change of each training window"
         )
 
 
@@ -165,7 +196,7 @@ class Replay:
     chosen: dict[int, str]  # origin → model chosen there (on earlier targets only)
     yf: dict[Key, float]
     zf: dict[Key, float]
-    scores: dict[Key, float]  # conformal score of each point (finite scales only)
+    scores: dict[Key, float]  # error ÷ the origin's scale (finite scales only)
     scales: dict[int, float]  # the calibrator's scale of each origin's training window
 
 
@@ -189,8 +220,7 @@ def replay(
             yf[(o, k)] = bt.yf[model][(o, k)]
             zf[(o, k)] = bt.zf[model][(o, k)]
             if np.isfinite(scales[o]):
-                err = abs(bt.z[o + k] - zf[(o, k)])
-                scores[(o, k)] = err / cal.unit(scales[o], k)
+                scores[(o, k)] = abs(bt.z[o + k] - zf[(o, k)]) / scales[o]
     return Replay(chosen, yf, zf, scores, scales)
 
 
@@ -201,10 +231,10 @@ def coverage(rp: Replay, level: int, cal: Calibrator) -> tuple[float | None, int
     """
     hits: dict[Key, bool] = {}
     for (o, k), s in rp.scores.items():
-        q, _, _ = cal.quantile(rp.scores, o, k, level)
-        if math.isnan(q):
+        r, _, _ = cal.quantile(rp.scores, o, k, level)
+        if math.isnan(r):
             continue
-        hits[(o, k)] = s <= q
+        hits[(o, k)] = s <= r
     if not hits:
         return None, 0, hits
     return sum(hits.values()) / len(hits), len(hits), hits

@@ -95,7 +95,8 @@ class ForecastOptions:
         rule: ``one_se`` (keep the Ensemble unless a candidate beats it by more than one
             standard error of the paired backtest errors) or ``lowest`` (lowest backtest MASE).
         horizons: conformal calibration ``pooled`` over horizons (errors ÷ √h) or
-            ``by_horizon`` (each horizon on its own errors).
+            ``by_horizon`` (each horizon on its own errors) or ``profile`` (pooled, each
+            horizon divided by the measured growth of errors with the horizon).
         half_life: recency weights of the calibration errors, in periods (None: equal).
         score_scale: normalise errors by the ``mean`` or the ``median`` absolute one-step
             change of the training window (see :mod:`corridor.models.forecast.conformal`).
@@ -144,7 +145,7 @@ class ForecastOptions:
             ("gap policy", self.gaps, ("last_run", "interpolate")),
             ("selection rule", self.rule, ("one_se", "lowest")),
             ("scale", self.scale, ("level", "logit")),
-            ("calibration", self.horizons, ("pooled", "by_horizon")),
+            ("calibration", self.horizons, ("pooled", "by_horizon", "profile")),
             ("score scale", self.score_scale, ("mean", "median")),
         ):
             if value not in accepted:
@@ -492,7 +493,7 @@ def _intervals(
         if any(math.isnan(q) for q, _, _ in per_h) or not math.isfinite(scale):
             bounds[f"lo{level}"] = bounds[f"hi{level}"] = [None] * h
         else:
-            half = np.array([q * cal.unit(scale, k) for k, (q, _, _) in enumerate(per_h, 1)])
+            half = np.array([r * scale for r, _, _ in per_h])
             bounds[f"lo{level}"] = to_y(zpoint - half)
             bounds[f"hi{level}"] = to_y(zpoint + half)
         rows.append(
@@ -587,7 +588,7 @@ def _backtest_rows(
         for level in LEVELS:
             q, _, _ = cal.quantile(rp.scores, o, k, level)
             if math.isfinite(q) and math.isfinite(zs):
-                half = q * cal.unit(zs, k)
+                half = q * zs
                 row[f"lo{level}"] = float(to_y(np.array([zf - half]))[0])
                 row[f"hi{level}"] = float(to_y(np.array([zf + half]))[0])
         rows.append(row)

@@ -157,7 +157,7 @@ def share_outlook(
         measured, evaluated, _ = coverage(rp, level, cal)
         if all(math.isfinite(q) for q, _, _ in per_h) and math.isfinite(vscale):
             for k, row in enumerate(rows, 1):
-                half = per_h[k - 1][0] * cal.unit(vscale, k)
+                half = per_h[k - 1][0] * vscale
                 row[f"lo{level}"] = max(0.0, row["point"] - half)
                 row[f"hi{level}"] = row["point"] + half
         cov_rows.append(
@@ -201,7 +201,7 @@ def _volume_replay(
     for (o, k), f in yf.items():
         s = scales[o]
         if math.isfinite(s) and math.isfinite(ev[o + k]):
-            scores[(o, k)] = abs(ev[o + k] - f) / cal.unit(s, k)
+            scores[(o, k)] = abs(ev[o + k] - f) / s
     return Replay({}, yf, dict(yf), scores, scales), sorted(yf)
 
 
