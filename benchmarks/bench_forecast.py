@@ -60,7 +60,13 @@ ISSUE_FIGURES = {"Naive": 1.32, "AutoETS": 1.35, "AutoTheta": 1.31, "RandomWalkW
 FIXED = ("Naive", "RandomWalkWithDrift", "AutoETS", "AutoTheta", "Ensemble")
 MEMBERS = ("Naive", "RandomWalkWithDrift", "AutoETS", "AutoTheta")
 # The merged engine's calibration, spelled out so that changing the defaults cannot change it.
-MERGED = {"rule": "one_se", "horizons": "pooled", "half_life": None, "score_scale": "mean"}
+MERGED = {
+    "rule": "one_se",
+    "horizons": "pooled",
+    "half_life": None,
+    "score_scale": "mean",
+    "scale": "level",
+}
 VARIANTS: dict[str, dict] = {
     "merged": MERGED,
     "by_horizon": MERGED | {"horizons": "by_horizon"},
@@ -74,6 +80,8 @@ VARIANTS: dict[str, dict] = {
     "profile_median": MERGED | {"horizons": "profile", "score_scale": "median"},
     "profile_median_half_life_4": MERGED
     | {"horizons": "profile", "score_scale": "median", "half_life": 4.0},
+    "log": MERGED | {"scale": "log"},
+    "log_median": MERGED | {"scale": "log", "score_scale": "median"},
     "by_horizon_median_half_life_4": MERGED
     | {"horizons": "by_horizon", "score_scale": "median", "half_life": 4.0},
     "defaults": {},
@@ -237,7 +245,7 @@ def run_panel(flow: str, options: dict) -> dict:
     }
     engine_options = {
         k: v for k, v in asdict(opts).items() if k in ("rule", "horizons", "half_life",
-                                                          "score_scale", "models")
+                                                          "score_scale", "models", "scale")
     }  # fmt: skip
     return {
         "flow": flow,
@@ -394,7 +402,7 @@ def _history_line(e: dict) -> str:
     opts = e["options"]
     how = (
         f"{opts.get('rule')}, {opts.get('horizons')}, half-life {opts.get('half_life') or '—'}, "
-        f"{opts.get('score_scale')} scale"
+        f"{opts.get('score_scale')} scale, fitted on {opts.get('scale', 'level')}"
     )
     return (
         f"| {e['run_at']} | {e['commit']} | {e['panel']} | {e['variant']} ({how}) | "

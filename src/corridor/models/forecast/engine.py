@@ -75,7 +75,7 @@ _NONNEGATIVE = {
     Unit.RATE,
     Unit.FRACTION,
 }
-Scale = Literal["level", "logit"]
+Scale = Literal["level", "log", "logit"]
 
 
 @dataclass(frozen=True)
@@ -88,8 +88,9 @@ class ForecastOptions:
             SeasonalNaive for monthly series). AutoARIMA is opt-in, e.g.
             ``(*DEFAULT_MODELS, "AutoARIMA")``. Naive and drift are always in (the baselines).
         gaps: ``last_run`` (fit only after the last gap) or ``interpolate`` (linear, listed).
-        scale: ``level`` or ``logit`` (for shares: models are fitted on logit(share) and the
-            forecasts and intervals stay inside [0, 1]).
+        scale: ``level``, ``log`` (positive series: models and intervals on log(y), so
+            errors are relative and bounds stay above 0) or ``logit`` (for shares: models are
+            fitted on logit(share) and the forecasts and intervals stay inside [0, 1]).
         min_train: observations in the first backtest training window.
         max_origins: the most recent backtest origins used (bounds the work on long series).
         rule: ``one_se`` (keep the Ensemble unless a candidate beats it by more than one
@@ -144,7 +145,7 @@ class ForecastOptions:
         for name, value, accepted in (
             ("gap policy", self.gaps, ("last_run", "interpolate")),
             ("selection rule", self.rule, ("one_se", "lowest")),
-            ("scale", self.scale, ("level", "logit")),
+            ("scale", self.scale, ("level", "log", "logit")),
             ("calibration", self.horizons, ("pooled", "by_horizon", "profile")),
             ("score scale", self.score_scale, ("mean", "median")),
         ):
@@ -237,6 +238,14 @@ def _transform(
             )
         p = np.clip(y, lo, hi)
         return np.log(p / (1 - p)), lambda z: 1.0 / (1.0 + np.exp(-np.asarray(z))), notes
+    if scale == "log":
+        if np.any(y <= 0):
+            bad = float(y[y <= 0][0])
+            raise InvalidQuery(
+                f"series {series.key!r}: value {bad!r} is not positive: the log scale needs "
+                "values above 0 (use scale='level')"
+            )
+        return np.log(y), lambda z: np.exp(np.asarray(z, dtype=float)), notes
     lo = 0.0 if series.unit in _NONNEGATIVE else -np.inf
     hi = 1.0 if series.unit is Unit.FRACTION else np.inf
     return y.astype(float), lambda z: np.clip(np.asarray(z, dtype=float), lo, hi), notes
