@@ -112,7 +112,7 @@ class ForecastOptions:
     rule: Rule = "one_se"
     horizons: Horizons = "pooled"
     half_life: float | None = None
-    score_scale: ScoreScale = "mean"
+    score_scale: ScoreScale = "median"
 
     def __post_init__(self) -> None:
         h = self.horizon
