@@ -76,6 +76,8 @@ VARIANTS: dict[str, dict] = {
     "half_life_8": MERGED | {"half_life": 8.0},
     "by_horizon_median": MERGED | {"horizons": "by_horizon", "score_scale": "median"},
     "median_half_life_4": MERGED | {"score_scale": "median", "half_life": 4.0},
+    "median_half_life_6": MERGED | {"score_scale": "median", "half_life": 6.0},
+    "median_half_life_8": MERGED | {"score_scale": "median", "half_life": 8.0},
     "profile": MERGED | {"horizons": "profile"},
     "profile_median": MERGED | {"horizons": "profile", "score_scale": "median"},
     "profile_median_half_life_4": MERGED
