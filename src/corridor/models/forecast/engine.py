@@ -111,7 +111,7 @@ class ForecastOptions:
     max_origins: int = 24
     rule: Rule = "one_se"
     horizons: Horizons = "pooled"
-    half_life: float | None = None
+    half_life: float | None = 6.0
     score_scale: ScoreScale = "median"
 
     def __post_init__(self) -> None:
