@@ -374,6 +374,10 @@ from corridor.cli import tariffs as _tariffs  # noqa: E402  (corridor tariffs)
 
 _tariffs.register(app)
 
+from corridor.cli import forecast as _forecast  # noqa: E402  (corridor forecast)
+
+_forecast.register(app)
+
 
 def main() -> None:
     """Console-script entry point."""

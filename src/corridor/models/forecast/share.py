@@ -171,7 +171,7 @@ def share_outlook(
             }
         )
     if used < MIN_SCORES:
-        notes.append(f"only {len(cal)} backtest errors of the implied volume: no interval shown")
+        notes.append(f"only {used} backtest errors of the implied volume: no interval shown")
     unit = market.unit
     return ShareOutlook(
         market=mf,
