@@ -255,9 +255,8 @@ def _year_grid(q_years: tuple[int, int] | None, seen: Sequence[int]) -> list[int
 def _market_only(session: Session) -> tuple[Result, dict[int, float | None]]:
     r = session.indicator("partners")
     totals: dict[int, float | None] = {}
-    for row in r.to_pylist():
-        year, total = row["year"], row["market_total"]
-        totals[year] = None if (year in totals and totals[year] is None) else total
+    for row in r.to_pylist():  # market_total repeats on every supplier row of its year
+        totals.setdefault(row["year"], row["market_total"])
     return r, totals
 
 
