@@ -1,8 +1,14 @@
 """Forecast accuracy on the real HS 7601 net-weight panel: does choosing by backtest pay off,
 and do the conformal intervals cover what they claim?
 
-Run: .venv/bin/python benchmarks/bench_forecast.py
-     → benchmarks/results/forecast.json + forecast.md
+Run: .venv/bin/python benchmarks/bench_forecast.py --label "what changed"
+     → the evaluation (imports, flow M) with the engine's defaults, appended to the run
+       history in benchmarks/results/forecast.json + forecast.md
+     .venv/bin/python benchmarks/bench_forecast.py --design VARIANT[,VARIANT...]
+     → design variants on the export panel (flow X) only; appended to the same history
+
+Design rule: a change is tried on the export panel (flow X) first; the import panel (flow M)
+is run once per adopted design decision, and every run of either is kept in the history.
 
 Series: each importer's total imports of HS 7601 (unwrought aluminium) by net weight,
 2000-2017, from importer-reported flows (flow M, summed over partners; partner World is not in
@@ -29,7 +35,10 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import time
+from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +58,36 @@ TARGET_RATIO = 0.90
 TARGET_COVERAGE = (0.72, 0.88)
 ISSUE_FIGURES = {"Naive": 1.32, "AutoETS": 1.35, "AutoTheta": 1.31, "RandomWalkWithDrift": 1.24}
 FIXED = ("Naive", "RandomWalkWithDrift", "AutoETS", "AutoTheta", "Ensemble")
+MEMBERS = ("Naive", "RandomWalkWithDrift", "AutoETS", "AutoTheta")
+# The merged engine's calibration, spelled out so that changing the defaults cannot change it.
+MERGED = {
+    "rule": "one_se",
+    "horizons": "pooled",
+    "half_life": None,
+    "score_scale": "mean",
+    "scale": "level",
+}
+VARIANTS: dict[str, dict] = {
+    "merged": MERGED,
+    "by_horizon": MERGED | {"horizons": "by_horizon"},
+    "median_scale": MERGED | {"score_scale": "median"},
+    "half_life_2": MERGED | {"half_life": 2.0},
+    "half_life_4": MERGED | {"half_life": 4.0},
+    "half_life_8": MERGED | {"half_life": 8.0},
+    "by_horizon_median": MERGED | {"horizons": "by_horizon", "score_scale": "median"},
+    "median_half_life_4": MERGED | {"score_scale": "median", "half_life": 4.0},
+    "median_half_life_6": MERGED | {"score_scale": "median", "half_life": 6.0},
+    "median_half_life_8": MERGED | {"score_scale": "median", "half_life": 8.0},
+    "profile": MERGED | {"horizons": "profile"},
+    "profile_median": MERGED | {"horizons": "profile", "score_scale": "median"},
+    "profile_median_half_life_4": MERGED
+    | {"horizons": "profile", "score_scale": "median", "half_life": 4.0},
+    "log": MERGED | {"scale": "log"},
+    "log_median": MERGED | {"scale": "log", "score_scale": "median"},
+    "by_horizon_median_half_life_4": MERGED
+    | {"horizons": "by_horizon", "score_scale": "median", "half_life": 4.0},
+    "defaults": {},
+}
 
 
 def reporter_totals(path: Path, flow: str) -> dict[str, dict[int, float]]:
@@ -100,6 +139,7 @@ def evaluate(key: str, y: np.ndarray, opts: ForecastOptions) -> list[dict]:
                     "method": method,
                     "actual": actual,
                     "forecast": point,
+                    "scale": scale,
                     "scaled_error": abs(actual - point) / scale,
                     "smape": 200 * abs(actual - point) / (abs(actual) + abs(point)),
                 }
@@ -111,6 +151,37 @@ def evaluate(key: str, y: np.ndarray, opts: ForecastOptions) -> list[dict]:
                     rec["seconds"] = seconds
                 recs.append(rec)
     return recs
+
+
+def _mean_ensemble(recs: list[dict]) -> list[dict]:
+    """The mean of the four members' forecasts, scored like them (a post-hoc combination)."""
+    points: dict[tuple, dict] = {}
+    for r in recs:
+        if r["method"] in MEMBERS:
+            points.setdefault((r["key"], r["origin"], r["horizon"]), {})[r["method"]] = r
+    out = []
+    for (key, origin, k), got in points.items():
+        if len(got) < len(MEMBERS):
+            continue
+        first = got[MEMBERS[0]]
+        f = float(np.mean([g["forecast"] for g in got.values()]))
+        a = first["actual"]
+        out.append(
+            {
+                "key": key,
+                "origin": origin,
+                "horizon": k,
+                "method": "Ensemble (mean)",
+                "actual": a,
+                "forecast": f,
+                "scale": first["scale"],
+                "scaled_error": abs(a - f) / first["scale"],
+                "smape": 200 * abs(a - f) / (abs(a) + abs(f)),
+                "in80": None,
+                "in95": None,
+            }
+        )
+    return out  # fmt: skip
 
 
 def mean_mase(recs: list[dict], method: str, keys: set[str] | None = None) -> float:
@@ -127,16 +198,17 @@ def coverage(recs: list[dict], method: str, level: int) -> tuple[float | None, i
     return (sum(hits) / len(hits) if hits else None), len(hits)
 
 
-def run_panel(flow: str, rule: str) -> dict:
-    """Evaluate the engine (with selection ``rule``) on one panel; the figures as a dict."""
+def run_panel(flow: str, options: dict) -> dict:
+    """Evaluate the engine (``options`` over its defaults) on one panel; the figures."""
     ranked, complete, series = panel_series(PANEL, flow)
-    opts = ForecastOptions(horizon=H, rule=rule)
+    opts = ForecastOptions(horizon=H, **options)
     t0 = time.perf_counter()
     recs: list[dict] = []
     for key in complete:
         recs.extend(evaluate(key, series[key], opts))
     elapsed = time.perf_counter() - t0
-    methods = ["Selected", *FIXED]
+    recs.extend(_mean_ensemble(recs))
+    methods = ["Selected", *FIXED, "Ensemble (mean)"]
     summary = {}
     for m in methods:
         cov = {lv: coverage(recs, m, lv) for lv in (80, 95)}
@@ -173,9 +245,13 @@ def run_panel(flow: str, rule: str) -> dict:
         for dim in ("origin", "horizon")
         for v in sorted({r[dim] for r in sel_recs})
     }
+    engine_options = {
+        k: v for k, v in asdict(opts).items() if k in ("rule", "horizons", "half_life",
+                                                          "score_scale", "models", "scale")
+    }  # fmt: skip
     return {
         "flow": flow,
-        "rule": rule,
+        "options": engine_options,
         "largest": ranked,
         "series": complete,
         "excluded_incomplete": [k for k in ranked if k not in complete],
@@ -190,13 +266,99 @@ def run_panel(flow: str, rule: str) -> dict:
     }
 
 
+def _git_commit() -> str:
+    """The commit the run was made on (``+dirty`` with uncommitted changes)."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=HERE,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "src", "benchmarks/*.py"],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=HERE,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+dirty" if dirty.strip() else "")  # fmt: skip
+
+
+def history_entry(run: dict, label: str, variant: str) -> dict:
+    """One line of the run history: what was run, on which panel, and the figures."""
+    m = run["methods"]
+    fixed = {k: v for k, v in m.items() if k not in ("Selected", "Ensemble (mean)")}
+    best = min(fixed, key=lambda k: fixed[k]["mase"])
+    return {
+        "run_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "commit": _git_commit(),
+        "panel": "imports (M)" if run["flow"] == "M" else "design: exports (X)",
+        "variant": variant,
+        "label": label,
+        "options": run["options"],
+        "series": len(run["series"]),
+        "held_out_points": run["held_out_points"],
+        "mase": m["Selected"]["mase"],
+        "mase_vs_naive": m["Selected"]["vs_naive"],
+        "best_fixed": f"{best} {fixed[best]['vs_naive']:.3f}",
+        "mean_ensemble_vs_naive": m.get("Ensemble (mean)", {}).get("vs_naive"),
+        "coverage80": m["Selected"]["coverage80"],
+        "coverage95": m["Selected"]["coverage95"],
+        "coverage80_by": run["coverage80_by"],
+    }
+
+
+def _seed_history(old: dict) -> list[dict]:
+    """The merged engine's runs (before the run history was kept) as history entries."""
+    out = []
+    for run in [old["result"], *old.get("alternatives", [])]:
+        e = {
+            "run_at": "2026-12-02",
+            "commit": "e678898",
+            "panel": "imports (M)" if run["flow"] == "M" else "design: exports (X)",
+            "variant": f"merged engine, rule {run['rule']}",
+            "label": "the merged engine (pooled √h calibration, equal weights, mean scale)",
+            "options": {"rule": run["rule"]} | {k: v for k, v in MERGED.items() if k != "rule"},
+            "series": len(run["series"]),
+            "held_out_points": run["held_out_points"],
+            "mase": run["methods"]["Selected"]["mase"],
+            "mase_vs_naive": run["methods"]["Selected"]["vs_naive"],
+            "coverage80": run["methods"]["Selected"]["coverage80"],
+            "coverage95": run["methods"]["Selected"]["coverage95"],
+            "coverage80_by": run["coverage80_by"],
+        }
+        out.append(e)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=HERE / "results" / "forecast.json")
+    parser.add_argument("--design", help="comma-separated variants to run on the export panel "
+                        f"only: {', '.join(VARIANTS)}")  # fmt: skip
+    parser.add_argument("--label", default="", help="what this run tests (kept in the history)")
     args = parser.parse_args()
 
-    main_run = run_panel("M", "one_se")
-    alternatives = [run_panel("M", "lowest"), run_panel("X", "one_se"), run_panel("X", "lowest")]
+    old = json.loads(args.out.read_text()) if args.out.is_file() else {}
+    history = old.get("history") or (_seed_history(old) if "result" in old else [])
+    if args.design:
+        for name in args.design.split(","):
+            if name not in VARIANTS:
+                raise SystemExit(f"unknown variant {name!r}: choose from {', '.join(VARIANTS)}")
+            run = run_panel("X", VARIANTS[name])
+            history.append(history_entry(run, args.label, name))
+            print(_history_line(history[-1]))
+        old["history"] = history
+        args.out.write_text(json.dumps(old, indent=2) + "\n")
+        args.out.with_suffix(".md").write_text(markdown(old))
+        return
+
+    main_run = run_panel("M", {})
+    history.append(history_entry(main_run, args.label, "defaults"))
     ratio = main_run["methods"]["Selected"]["vs_naive"]
     cov80 = main_run["methods"]["Selected"]["coverage80"]
     jpn_y = panel_series(PANEL, "M")[2]["JPN"]
@@ -217,21 +379,38 @@ def main() -> None:
                            "met": TARGET_COVERAGE[0] <= cov80 <= TARGET_COVERAGE[1]},
         },
         "result": main_run,
-        "alternatives": alternatives,
         "japan_outlook": {
             "model": jpn.model,
             "reason": jpn.reason,
+            "parameters": jpn.parameters,
             "notes": list(jpn.notes),
             "forecast": jpn.forecast.to_pylist(),
             "coverage": jpn.coverage.to_pylist(),
         },
         "machine": f"Python {platform.python_version()}, {platform.machine()}, "
         f"{os.cpu_count()} CPUs",
+        "history": history,
     }  # fmt: skip
     args.out.parent.mkdir(exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
     args.out.with_suffix(".md").write_text(markdown(result))
     print(markdown(result))
+
+
+def _history_line(e: dict) -> str:
+    by = e.get("coverage80_by", {})
+    hs = ", ".join(f"h{k[-1]} {v:.1%}" for k, v in by.items() if k.startswith("horizon"))
+    os_ = ", ".join(f"{k[-4:]} {v:.1%}" for k, v in by.items() if k.startswith("origin"))
+    opts = e["options"]
+    how = (
+        f"{opts.get('rule')}, {opts.get('horizons')}, half-life {opts.get('half_life') or '—'}, "
+        f"{opts.get('score_scale')} scale, fitted on {opts.get('scale', 'level')}"
+    )
+    return (
+        f"| {e['run_at']} | {e['commit']} | {e['panel']} | {e['variant']} ({how}) | "
+        f"{e['mase_vs_naive']:.3f} | {e['coverage80']:.1%} | {e['coverage95']:.1%} | "
+        f"{hs} | {os_} | {e['label']} |"
+    )
 
 
 def _f(v: float | None, fmt: str = ".2f") -> str:
@@ -281,22 +460,15 @@ def markdown(r: dict) -> str:
         "80 % coverage by origin / horizon: "
         + ", ".join(f"{k} {v:.1%}" for k, v in run["coverage80_by"].items()),
         "",
-        "Selection rules and the design panel (exporter totals, flow X, same rule for choosing "
-        "the series; the rules were compared on it before this panel was run):",
+        "Every run, oldest first (design variants on the export panel, flow X; the import "
+        "panel, flow M, once per adopted design decision):",
         "",
-        "| panel | rule | series | chosen MASE vs Naive | best fixed method | "
-        "80 % coverage | 95 % coverage |",
-        "|---|---|---:|---:|---|---:|---:|",
+        "| run at | commit | panel | variant (rule, calibration, half-life, scale) | "
+        "chosen MASE vs Naive | 80 % coverage | 95 % coverage | 80 % by horizon | "
+        "80 % by origin | what it tested |",
+        "|---|---|---|---|---:|---:|---:|---|---|---|",
     ]
-    for a in [run, *r["alternatives"]]:
-        fixed = {m: v for m, v in a["methods"].items() if m != "Selected"}
-        best = min(fixed, key=lambda m: fixed[m]["mase"])
-        sel = a["methods"]["Selected"]
-        lines.append(
-            f"| {'imports (M)' if a['flow'] == 'M' else 'exports (X)'} | {a['rule']} | "
-            f"{len(a['series'])} | {sel['vs_naive']:.3f} | {best} {fixed[best]['vs_naive']:.3f} | "
-            f"{sel['coverage80']:.1%} | {sel['coverage95']:.1%} |"
-        )
+    lines += [_history_line(e) for e in r.get("history", [])]
     j = r["japan_outlook"]
     lines += ["", "Japan, 2018-2020 from 2000-2017: " + j["reason"] + ".", ""]
     lines += ["| year | point | 80 % | 95 % |", "|---|---:|---|---|"]

@@ -28,10 +28,10 @@ def test_help_lists_commands(cli) -> None:
 
 
 def test_cli_import_is_lazy() -> None:
-    """`corridor --help` must not pay for DuckDB, Arrow, Ibis, pandas or httpx."""
+    """`corridor --help` must not pay for DuckDB, Arrow, Ibis, pandas, httpx or statsforecast."""
     code = (
         "import sys, corridor.cli.app as a; heavy = "
-        "[m for m in ('duckdb', 'pyarrow', 'ibis', 'pandas', 'httpx', 'pyspark') "
+        "[m for m in ('duckdb', 'pyarrow', 'ibis', 'pandas', 'httpx', 'pyspark', 'statsforecast') "
         "if m in sys.modules]; print(','.join(heavy))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

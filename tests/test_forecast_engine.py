@@ -17,7 +17,7 @@ import pytest
 
 from corridor.errors import InvalidQuery
 from corridor.models.forecast import DEFAULT_MODELS, ForecastOptions, Series, forecast_series
-from corridor.models.forecast.conformal import Replay, coverage, needed, quantile
+from corridor.models.forecast.conformal import Calibrator, Replay, coverage, needed, quantile
 from corridor.units import Unit
 
 YEARS = tuple(range(2000, 2018))
@@ -125,8 +125,8 @@ def test_conformal_quantile_and_needed_points() -> None:
 def test_coverage_uses_only_earlier_errors() -> None:
     # origins 0..7, horizon 1: target of (o, 1) is o + 1
     scores = {(o, 1): s for o, s in enumerate([1.0, 2.0, 3.0, 4.0, 2.5, 9.0, 1.0, 3.5])}
-    rp = Replay({}, {}, {}, scores)
-    share, points, hits = coverage(rp, 80)
+    rp = Replay({}, {}, {}, scores, {})
+    share, points, hits = coverage(rp, 80, Calibrator())
     expected = {}
     for (o, k), s in scores.items():
         earlier = sorted(v for (oo, kk), v in scores.items() if oo + kk <= o)
@@ -279,3 +279,130 @@ def test_autoarima_is_opt_in() -> None:
     opted = forecast_series(annual(y), ForecastOptions(models=(*DEFAULT_MODELS, "arima")))
     assert "AutoARIMA" in set(opted.candidates["model"].to_pylist())
     assert "AutoARIMA" in set(opted.accuracy["model"].to_pylist())
+
+
+# -- calibration options: weighted quantile, horizons, recency, scale ---------------------------
+
+
+def test_weighted_quantile_with_equal_weights_is_the_conformal_rank() -> None:
+    rng = np.random.default_rng(5)
+    for n in range(4, 31):
+        scores = list(rng.exponential(1.0, n))
+        for level in (80, 95):
+            assert quantile(scores, level, [1.0] * n) == quantile(scores, level)
+
+
+def test_weighted_quantile_by_hand() -> None:
+    scores = [5.0, 1.0, 4.0, 2.0, 3.0, 9.0, 7.0, 6.0, 8.0, 10.0]
+    weights = [1.0 if s <= 7 else 0.2 for s in scores]  # the three largest errors are old
+    # test point weight 1 at +inf; need cumulative weight ≥ level · (Σw + 1) over sorted scores
+    total = sum(Fraction(str(w)) for w in weights) + 1
+    pairs = sorted(zip(scores, weights, strict=True))
+
+    def by_hand(level: int) -> float | None:
+        cum = Fraction(0)
+        for s, w in pairs:
+            cum += Fraction(str(w))
+            if cum >= Fraction(level, 100) * total:
+                return s
+        return None
+
+    assert by_hand(80) == 7.0  # unweighted: the 9th smallest, 9.0
+    assert quantile(scores, 80, weights) == (7.0, True)
+    assert quantile(scores, 80) == (9.0, True)
+    assert by_hand(95) is None
+    assert quantile(scores, 95, weights) == (10.0, False)  # never reached: widest, flagged
+
+
+def test_calibrator_samples_by_horizon_recency_and_profile() -> None:
+    # errors ÷ scale at (origin, horizon); targets o + k
+    scores = {(0, 1): 1.0, (0, 2): 3.0, (1, 1): 2.0, (1, 2): 4.0, (2, 1): 1.5, (2, 2): 5.0,
+              (3, 1): 0.5, (3, 2): 6.0, (4, 1): 9.0}  # fmt: skip
+    t = 4  # targets ≤ 4: drops (3, 2) and (4, 1)
+    known = {p: s for p, s in scores.items() if p[0] + p[1] <= t}
+    pooled, w, g = Calibrator("pooled").sample(scores, t, 2)
+    assert w is None and g == pytest.approx(math.sqrt(2))
+    assert sorted(pooled) == pytest.approx(sorted(s / math.sqrt(k) for (o, k), s in known.items()))
+    own, _, g = Calibrator("by_horizon").sample(scores, t, 2)
+    assert g == 1.0 and sorted(own) == [3.0, 4.0, 5.0]
+    _, weights, _ = Calibrator("by_horizon", half_life=2.0).sample(scores, t, 2)
+    ages = [t - (o + k) for (o, k) in known if k == 2]
+    assert sorted(weights) == pytest.approx(sorted(0.5 ** (a / 2.0) for a in ages))
+    # profile: median error at h2 over median at h1, from the known errors
+    h1 = [s for (o, k), s in known.items() if k == 1]
+    h2 = [s for (o, k), s in known.items() if k == 2]
+    growth = float(np.median(h2) / np.median(h1))
+    prof = Calibrator("profile").growth(scores, t, 3)
+    assert prof[1] == 1.0 and prof[2] == pytest.approx(growth)
+    assert prof[3] == pytest.approx(max(growth, math.sqrt(3)))  # too few h3 errors: √3
+    r, _, n = Calibrator("profile").quantile(scores, t, 2, 80)
+    q, _ = quantile([s / prof[k] for (o, k), s in known.items()], 80)
+    assert n == len(known) and r == pytest.approx(q * growth)
+
+
+def test_median_scale_resists_one_outlier_year() -> None:
+    y = np.array([100.0, 102, 101, 104, 60, 103, 105, 104])  # one collapse and rebound
+    d = np.abs(np.diff(y))
+    assert Calibrator(scale="mean").scale_of(y) == pytest.approx(d.mean())
+    assert Calibrator(scale="median").scale_of(y) == pytest.approx(np.median(d))
+    flat = np.array([5.0, 5, 5, 5, 7])  # median change 0: falls back to the mean
+    assert Calibrator(scale="median").scale_of(flat) == pytest.approx(0.5)
+    assert math.isnan(Calibrator().scale_of(np.array([3.0, 3.0])))
+
+
+def test_by_horizon_coverage_uses_only_earlier_errors_of_the_same_horizon() -> None:
+    rng = np.random.default_rng(2)
+    scores = {(o, k): float(rng.exponential()) for o in range(12) for k in (1, 2)}
+    cal = Calibrator("by_horizon")
+    _, points, hits = coverage(Replay({}, {}, {}, scores, {}), 80, cal)
+    expected = {}
+    for (o, k), s in scores.items():
+        earlier = sorted(v for (oo, kk), v in scores.items() if kk == k and oo + kk <= o)
+        if len(earlier) < 4:
+            continue
+        rank = math.ceil((len(earlier) + 1) * 0.8)
+        expected[(o, k)] = s <= earlier[min(rank, len(earlier)) - 1]
+    assert hits == expected and points == len(expected)
+
+
+def test_calibration_options_change_only_the_intervals() -> None:
+    rng = np.random.default_rng(9)
+    y = 1000 + np.cumsum(rng.normal(10, 60, 18))
+    base = forecast_series(annual(y), ForecastOptions(half_life=None, score_scale="mean"))
+    for opts in (ForecastOptions(horizons="by_horizon"), ForecastOptions(horizons="profile"),
+                 ForecastOptions(half_life=3.0, score_scale="median")):  # fmt: skip
+        res = forecast_series(annual(y), opts)
+        assert res.model == base.model
+        assert res.forecast["point"].to_pylist() == base.forecast["point"].to_pylist()
+        assert res.parameters["intervals"] == opts.calibrator.describe()
+        for r in res.forecast.to_pylist():
+            assert r["lo95"] <= r["lo80"] <= r["point"] <= r["hi80"] <= r["hi95"]
+
+
+def test_log_scale_keeps_forecasts_positive() -> None:
+    y = [50.0 * 1.3**i for i in range(12)]
+    res = forecast_series(annual(y), ForecastOptions(scale="log", models=("naive", "drift")))
+    naive = [r for r in res.candidates.to_pylist() if r["model"] == "Naive"]
+    assert naive[0]["point"] == pytest.approx(y[-1])
+    drift = [r for r in res.candidates.to_pylist() if r["model"] == "RandomWalkWithDrift"]
+    assert drift[0]["point"] == pytest.approx(y[-1] * 1.3)  # geometric growth on log(y)
+    for r in res.forecast.to_pylist():
+        assert 0 < r["lo95"] <= r["point"] <= r["hi95"]
+    with pytest.raises(InvalidQuery, match=r"value 0\.0 is not positive"):
+        forecast_series(annual([3.0, 0.0, 4.0]), ForecastOptions(scale="log"))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "needle"),
+    [
+        ({"half_life": 0}, "half-life 0 is not accepted"),
+        ({"half_life": "6"}, "half-life '6' is not accepted"),
+        ({"horizons": "each"}, "calibration 'each' is not accepted"),
+        ({"score_scale": "max"}, "score scale 'max' is not accepted"),
+        ({"scale": "sqrt"}, "scale 'sqrt' is not accepted"),
+    ],
+)
+def test_bad_calibration_options_are_one_line(kwargs, needle) -> None:
+    with pytest.raises(InvalidQuery, match=needle) as err:
+        ForecastOptions(**kwargs)
+    assert "\n" not in str(err.value)

@@ -403,6 +403,10 @@ from corridor.cli import scenario as _scenario  # noqa: E402  (corridor scenario
 
 app.add_typer(_scenario.app, name="scenario")
 
+from corridor.cli import forecast as _forecast  # noqa: E402  (corridor forecast)
+
+_forecast.register(app)
+
 
 def main() -> None:
     """Console-script entry point."""

@@ -45,14 +45,13 @@ def smape_term(actual: float, forecast: float) -> float:
 
 @dataclass
 class Backtest:
-    """Every candidate's forecasts at every origin, on both scales, with each origin's scales."""
+    """Every candidate's forecasts at every origin, on both scales; each origin's MASE scale."""
 
     y: np.ndarray  # observed values (the unit's scale)
     z: np.ndarray  # the scale models are fitted on (y itself, or logit(y))
     horizon: int
     origins: tuple[int, ...]
     scale: dict[int, float]  # MASE scale of y[:o+1]
-    zscale: dict[int, float]  # the same on z (normalises conformal scores)
     yf: dict[str, dict[Key, float]] = field(default_factory=dict)
     zf: dict[str, dict[Key, float]] = field(default_factory=dict)
     failed: dict[str, int] = field(default_factory=dict)  # fits that raised or gave NaN
@@ -94,7 +93,6 @@ def run_backtest(
         horizon=horizon,
         origins=origins,
         scale={o: mase_scale(y[: o + 1]) for o in origins},
-        zscale={o: mase_scale(z[: o + 1]) for o in origins},
     )
     for m in models:
         bt.yf[m], bt.zf[m] = {}, {}

@@ -27,7 +27,6 @@ from corridor.models.forecast.backtest import (
     Key,
     Rule,
     Selection,
-    mase_scale,
     run_backtest,
     select,
     smape_term,
@@ -43,11 +42,11 @@ from corridor.models.forecast.candidates import (
 )
 from corridor.models.forecast.conformal import (
     MIN_SCORES,
+    Calibrator,
+    Horizons,
     Replay,
-    calibration,
+    ScoreScale,
     coverage,
-    needed,
-    quantile,
     replay,
 )
 from corridor.models.forecast.series import GapPolicy, Series, prepare, shift_period
@@ -76,7 +75,7 @@ _NONNEGATIVE = {
     Unit.RATE,
     Unit.FRACTION,
 }
-Scale = Literal["level", "logit"]
+Scale = Literal["level", "log", "logit"]
 
 
 @dataclass(frozen=True)
@@ -89,12 +88,19 @@ class ForecastOptions:
             SeasonalNaive for monthly series). AutoARIMA is opt-in, e.g.
             ``(*DEFAULT_MODELS, "AutoARIMA")``. Naive and drift are always in (the baselines).
         gaps: ``last_run`` (fit only after the last gap) or ``interpolate`` (linear, listed).
-        scale: ``level`` or ``logit`` (for shares: models are fitted on logit(share) and the
-            forecasts and intervals stay inside [0, 1]).
+        scale: ``level``, ``log`` (positive series: models and intervals on log(y), so
+            errors are relative and bounds stay above 0) or ``logit`` (for shares: models are
+            fitted on logit(share) and the forecasts and intervals stay inside [0, 1]).
         min_train: observations in the first backtest training window.
         max_origins: the most recent backtest origins used (bounds the work on long series).
         rule: ``one_se`` (keep the Ensemble unless a candidate beats it by more than one
             standard error of the paired backtest errors) or ``lowest`` (lowest backtest MASE).
+        horizons: conformal calibration ``pooled`` over horizons (errors ÷ √h) or
+            ``by_horizon`` (each horizon on its own errors) or ``profile`` (pooled, each
+            horizon divided by the measured growth of errors with the horizon).
+        half_life: recency weights of the calibration errors, in periods (None: equal).
+        score_scale: normalise errors by the ``mean`` or the ``median`` absolute one-step
+            change of the training window (see :mod:`corridor.models.forecast.conformal`).
     """
 
     horizon: int = 3
@@ -104,6 +110,9 @@ class ForecastOptions:
     min_train: int = 5
     max_origins: int = 24
     rule: Rule = "one_se"
+    horizons: Horizons = "pooled"
+    half_life: float | None = 6.0
+    score_scale: ScoreScale = "median"
 
     def __post_init__(self) -> None:
         h = self.horizon
@@ -120,6 +129,13 @@ class ForecastOptions:
                 raise InvalidQuery(
                     f"{name} {value!r} is not accepted: give a whole number ≥ {least}"
                 )
+        hl = self.half_life
+        if hl is not None and (
+            isinstance(hl, bool) or not isinstance(hl, int | float) or not 0 < hl < math.inf
+        ):
+            raise InvalidQuery(
+                f"half-life {hl!r} is not accepted: give a positive number of periods, or None"
+            )
         if self.models is not None:
             if isinstance(self.models, str):
                 object.__setattr__(self, "models", (self.models,))
@@ -129,10 +145,17 @@ class ForecastOptions:
         for name, value, accepted in (
             ("gap policy", self.gaps, ("last_run", "interpolate")),
             ("selection rule", self.rule, ("one_se", "lowest")),
-            ("scale", self.scale, ("level", "logit")),
+            ("scale", self.scale, ("level", "log", "logit")),
+            ("calibration", self.horizons, ("pooled", "by_horizon", "profile")),
+            ("score scale", self.score_scale, ("mean", "median")),
         ):
             if value not in accepted:
                 raise InvalidQuery(f"{name} {value!r} is not accepted: use {' or '.join(accepted)}")
+
+    @property
+    def calibrator(self) -> Calibrator:
+        """How the conformal intervals are calibrated."""
+        return Calibrator(self.horizons, self.half_life, self.score_scale)
 
 
 def _is_whole(value: object) -> bool:
@@ -215,6 +238,14 @@ def _transform(
             )
         p = np.clip(y, lo, hi)
         return np.log(p / (1 - p)), lambda z: 1.0 / (1.0 + np.exp(-np.asarray(z))), notes
+    if scale == "log":
+        if np.any(y <= 0):
+            bad = float(y[y <= 0][0])
+            raise InvalidQuery(
+                f"series {series.key!r}: value {bad!r} is not positive: the log scale needs "
+                "values above 0 (use scale='level')"
+            )
+        return np.log(y), lambda z: np.exp(np.asarray(z, dtype=float)), notes
     lo = 0.0 if series.unit in _NONNEGATIVE else -np.inf
     hi = 1.0 if series.unit is Unit.FRACTION else np.inf
     return y.astype(float), lambda z: np.clip(np.asarray(z, dtype=float), lo, hi), notes
@@ -360,7 +391,8 @@ def forecast_series(series: Series, options: ForecastOptions | None = None) -> S
         to_y=to_y,
         same_scale=opts.scale == "level",
     )
-    rp = replay(bt, models, min_points, opts.rule)
+    cal = opts.calibrator
+    rp = replay(bt, models, min_points, opts.rule, cal)
     for m, count in bt.failed.items():
         notes.append(
             f"{m} could not be fitted at {count} backtest origin(s); scored where it fitted"
@@ -385,7 +417,7 @@ def forecast_series(series: Series, options: ForecastOptions | None = None) -> S
     periods = [shift_period(prep.periods[-1], k, freq) for k in range(1, h + 1)]
     point = to_y(finals[model][0])
     bounds, cov_rows = _intervals(
-        series.key, rp, point if opts.scale == "level" else finals[model][0], z, to_y, notes
+        series.key, rp, point if opts.scale == "level" else finals[model][0], z, to_y, notes, cal
     )
     fc_rows = [
         {
@@ -398,7 +430,7 @@ def forecast_series(series: Series, options: ForecastOptions | None = None) -> S
         }
         for k in range(h)
     ]
-    params = {"scale": opts.scale, **finals[model][2]}
+    params = {"scale": opts.scale, **finals[model][2], "intervals": cal.describe()}
     return SeriesForecast(
         key=series.key,
         unit=series.unit,
@@ -420,7 +452,7 @@ def forecast_series(series: Series, options: ForecastOptions | None = None) -> S
         ),
         backtest=tables.to_table(
             tables.BACKTEST,
-            _backtest_rows(series.key, bt, rp, prep.periods, to_y, opts.scale),
+            _backtest_rows(series.key, bt, rp, prep.periods, to_y, opts.scale, cal),
             series.unit,
         ),
         accuracy=tables.to_table(tables.ACCURACY, accuracy, series.unit),
@@ -454,41 +486,45 @@ def _intervals(
     z: np.ndarray,
     to_y: Callable[[np.ndarray], np.ndarray],
     notes: list[str],
+    cal: Calibrator,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Conformal bounds around the model-scale point forecast, and the coverage rows."""
     h = len(zpoint)
-    zscale = mase_scale(z)
-    cal = calibration(rp.scores, len(z) - 1)
-    steps = np.sqrt(np.arange(1, h + 1))
+    scale = cal.scale_of(z)
+    t = len(z) - 1
     bounds: dict[str, Any] = {}
     rows = []
     for level in LEVELS:
-        q, exact = quantile(cal, level)
-        measured, evaluated, _ = coverage(rp, level)
-        if math.isnan(q) or not math.isfinite(zscale):
+        per_h = [cal.quantile(rp.scores, t, k, level) for k in range(1, h + 1)]
+        used = min(n for _, _, n in per_h)
+        exact = all(valid for _, valid, _ in per_h)
+        measured, evaluated, _ = coverage(rp, level, cal)
+        if any(math.isnan(q) for q, _, _ in per_h) or not math.isfinite(scale):
             bounds[f"lo{level}"] = bounds[f"hi{level}"] = [None] * h
         else:
-            bounds[f"lo{level}"] = to_y(zpoint - q * zscale * steps)
-            bounds[f"hi{level}"] = to_y(zpoint + q * zscale * steps)
+            half = np.array([r * scale for r, _, _ in per_h])
+            bounds[f"lo{level}"] = to_y(zpoint - half)
+            bounds[f"hi{level}"] = to_y(zpoint + half)
         rows.append(
             {
                 "key": key,
                 "nominal": level / 100,
                 "measured": measured,
                 "points": evaluated,
-                "calibration_points": len(cal),
+                "calibration_points": used,
                 "finite_sample": exact,
             }
         )
-        if len(cal) >= MIN_SCORES and not exact:
+        if used >= MIN_SCORES and not exact:
+            weighted = " (recency-weighted)" if cal.half_life else ""
             notes.append(
-                f"{level} % interval rests on {len(cal)} backtest errors, fewer than the "
-                f"{needed(level)} a finite-sample bound needs: the widest error is used, so its "
+                f"{level} % interval rests on {used} backtest errors{weighted}, too few for a "
+                f"finite-sample bound at every horizon: the widest error is used there, so its "
                 f"coverage may fall short of {level} %"
             )
-    if len(cal) < MIN_SCORES:
-        notes.append(f"only {len(cal)} backtest errors: too few to calibrate intervals, none shown")
-    elif not math.isfinite(zscale):
+    if used < MIN_SCORES:
+        notes.append(f"only {used} backtest errors: too few to calibrate intervals, none shown")
+    elif not math.isfinite(scale):
         notes.append("the series is constant: no interval can be scaled, none shown")
     return bounds, rows
 
@@ -537,6 +573,7 @@ def _backtest_rows(
     periods: Sequence[str],
     to_y: Callable[[np.ndarray], np.ndarray],
     scale: str,
+    cal: Calibrator,
 ) -> list[dict[str, Any]]:
     def base(model: str, o: int, k: int, yf: float) -> dict[str, Any]:
         s = bt.scale[o]
@@ -555,12 +592,12 @@ def _backtest_rows(
     rows = [base(m, o, k, f) for m, fc in bt.yf.items() for (o, k), f in sorted(fc.items())]
     for (o, k), f in sorted(rp.yf.items()):
         row = base("Selected", o, k, f) | {"selected": rp.chosen[o]}
-        zs = bt.zscale[o]
+        zs = rp.scales[o]
         zf = f if scale == "level" else rp.zf[(o, k)]
         for level in LEVELS:
-            q, _ = quantile(calibration(rp.scores, o), level)
+            q, _, _ = cal.quantile(rp.scores, o, k, level)
             if math.isfinite(q) and math.isfinite(zs):
-                half = q * zs * math.sqrt(k)
+                half = q * zs
                 row[f"lo{level}"] = float(to_y(np.array([zf - half]))[0])
                 row[f"hi{level}"] = float(to_y(np.array([zf + half]))[0])
         rows.append(row)

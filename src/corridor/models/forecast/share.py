@@ -20,13 +20,7 @@ import pyarrow as pa
 from corridor.errors import InvalidQuery
 from corridor.models.forecast import tables
 from corridor.models.forecast.backtest import Key, mase_scale, smape_term
-from corridor.models.forecast.conformal import (
-    MIN_SCORES,
-    Replay,
-    calibration,
-    coverage,
-    quantile,
-)
+from corridor.models.forecast.conformal import MIN_SCORES, Calibrator, Replay, coverage
 from corridor.models.forecast.engine import (
     LEVELS,
     ForecastOptions,
@@ -139,9 +133,10 @@ def share_outlook(
         [dict(zip(exporter.periods, exporter.values, strict=True))[p] for p in sf.fitted_periods],
         dtype=float,
     )
-    rp, pts = _volume_replay(mf, sf, ev)
-    cal = calibration(rp.scores, len(ev) - 1)
-    vscale = mase_scale(ev)
+    cal = opts.calibrator
+    rp, pts = _volume_replay(mf, sf, ev, cal)
+    vscale = cal.scale_of(ev)
+    t = len(ev) - 1
     point = np.array([m["point"] * s["point"] for m, s in zip(m_rows, s_rows, strict=True)])
     rows: list[dict[str, Any]] = [
         {
@@ -155,12 +150,14 @@ def share_outlook(
         for k in range(h)
     ]
     cov_rows = []
+    used = 0
     for level in LEVELS:
-        q, exact = quantile(cal, level)
-        measured, evaluated, _ = coverage(rp, level)
-        if math.isfinite(q) and math.isfinite(vscale):
-            for k, row in enumerate(rows):
-                half = q * vscale * math.sqrt(k + 1)
+        per_h = [cal.quantile(rp.scores, t, k, level) for k in range(1, h + 1)]
+        used = min(n for _, _, n in per_h)
+        measured, evaluated, _ = coverage(rp, level, cal)
+        if all(math.isfinite(q) for q, _, _ in per_h) and math.isfinite(vscale):
+            for k, row in enumerate(rows, 1):
+                half = per_h[k - 1][0] * vscale
                 row[f"lo{level}"] = max(0.0, row["point"] - half)
                 row[f"hi{level}"] = row["point"] + half
         cov_rows.append(
@@ -169,12 +166,12 @@ def share_outlook(
                 "nominal": level / 100,
                 "measured": measured,
                 "points": evaluated,
-                "calibration_points": len(cal),
-                "finite_sample": exact,
+                "calibration_points": used,
+                "finite_sample": all(valid for _, valid, _ in per_h),
             }
         )
-    if len(cal) < MIN_SCORES:
-        notes.append(f"only {len(cal)} backtest errors of the implied volume: no interval shown")
+    if used < MIN_SCORES:
+        notes.append(f"only {used} backtest errors of the implied volume: no interval shown")
     unit = market.unit
     return ShareOutlook(
         market=mf,
@@ -188,7 +185,7 @@ def share_outlook(
 
 
 def _volume_replay(
-    mf: SeriesForecast, sf: SeriesForecast, ev: np.ndarray
+    mf: SeriesForecast, sf: SeriesForecast, ev: np.ndarray, cal: Calibrator
 ) -> tuple[Replay, list[Key]]:
     """The combined procedure at every origin both forecasts were replayed at."""
     assert mf.replay is not None and sf.replay is not None
@@ -200,11 +197,12 @@ def _volume_replay(
         if so is None or (so, k) not in sf.replay.yf:
             continue
         yf[(so, k)] = m_point * sf.replay.yf[(so, k)]
+    scales = {o: cal.scale_of(ev[: o + 1]) for o in {o for o, _ in yf}}
     for (o, k), f in yf.items():
-        s = mase_scale(ev[: o + 1])
+        s = scales[o]
         if math.isfinite(s) and math.isfinite(ev[o + k]):
-            scores[(o, k)] = abs(ev[o + k] - f) / (s * math.sqrt(k))
-    return Replay({}, yf, dict(yf), scores), sorted(yf)
+            scores[(o, k)] = abs(ev[o + k] - f) / s
+    return Replay({}, yf, dict(yf), scores, scales), sorted(yf)
 
 
 def _volume_accuracy(key: str, ev: np.ndarray, rp: Replay, pts: list[Key]) -> list[dict[str, Any]]:
