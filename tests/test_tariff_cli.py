@@ -148,7 +148,7 @@ def test_tariffs_after_ingest_uses_every_column(cli, schedule_path: Path) -> Non
     ("args", "code", "fragment"),
     [
         (("--exporter", "NARNIA"), 2, "unknown country 'NARNIA'"),
-        (("--hs", "7699"), 4, "no tariff lines for HS 7699"),
+        (("--hs", "7699"), 2, "7699 is not an HS heading"),
         (("--hs", "76x"), 2, "76x"),
         (("--hs", "74"), 4, "no tariff lines for HS 74"),
         (("--importer", "USA"), 4, "no tariff rates for USA (USA, 842)"),

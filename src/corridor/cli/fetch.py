@@ -56,8 +56,11 @@ def _key(key_file: Path | None) -> str | None:
 def _years(text: str) -> tuple[int, ...]:
     from corridor.cli.app import parse_years
 
+    from corridor.errors import InvalidQuery
+
     span = parse_years(text)
-    assert span is not None
+    if span is None:
+        raise InvalidQuery("--years is empty: give YYYY or YYYY-YYYY (e.g. --years 2015-2024)")
     return tuple(range(span[0], span[1] + 1))
 
 
