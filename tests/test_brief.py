@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -430,3 +431,16 @@ def test_brief_on_spark_equals_duckdb(sample_brief, tmp_path):
                 assert fa.value == pytest.approx(fb.value, rel=1e-9)
             else:
                 assert fa.value == fb.value
+
+
+def test_render_brief_in_process_names_a_missing_renderer(sample_brief, tmp_path, monkeypatch):
+    """Library use renders in this process; a missing renderer is one CorridorError line."""
+    from corridor.errors import CorridorError
+    from corridor.report.render import render_brief
+
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # as if not installed
+    with pytest.raises(CorridorError, match="weasyprint") as err:
+        render_brief(sample_brief["brief"], tmp_path / "x")
+    assert "\n" not in str(err.value)
+    files = render_brief(sample_brief["brief"], tmp_path / "y", pdf=False)  # HTML still works
+    assert files.pdf is None and files.html.is_file()

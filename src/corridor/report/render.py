@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from corridor.units import Unit, fmt_value
 
 if TYPE_CHECKING:
-    from corridor.report.worker import RenderWorker
+    from corridor.report.worker import InlineRenderer, RenderWorker
     from corridor.services.brief import Brief, Table
 
 __all__ = ["RENDER_STEPS", "BriefFiles", "render_brief", "render_html"]
@@ -104,7 +104,7 @@ def render_brief(
     *,
     pdf: bool = True,
     progress: Callable[[str], None] | None = None,
-    worker: RenderWorker | None = None,
+    worker: RenderWorker | InlineRenderer | None = None,
 ) -> BriefFiles:
     """Write the output folder for ``brief``.
 
@@ -115,12 +115,12 @@ def render_brief(
         progress: Called with each step name (see :data:`RENDER_STEPS`).
         worker: A :class:`~corridor.report.worker.RenderWorker` for ``folder`` that already
             received every section (the CLI overlaps drawing with the indicators); without
-            one, a worker is started here.
+            one, charts and PDF are drawn in this process.
     """
     if worker is None:
-        from corridor.report.worker import RenderWorker
+        from corridor.report.worker import InlineRenderer
 
-        with RenderWorker(folder, pdf=pdf) as own:
+        with InlineRenderer(folder, pdf=pdf) as own:
             for section in brief.sections:
                 own.submit(section)
             return render_brief(brief, folder, pdf=pdf, progress=progress, worker=own)

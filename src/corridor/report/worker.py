@@ -23,7 +23,7 @@ from corridor.errors import CorridorError
 if TYPE_CHECKING:
     from corridor.services.brief import Section
 
-__all__ = ["RenderWorker", "check_renderers"]
+__all__ = ["InlineRenderer", "RenderWorker", "check_renderers"]
 
 #: import name → distribution to install
 LIBRARIES = {"vl_convert": "vl-convert-python", "jinja2": "jinja2", "weasyprint": "weasyprint"}
@@ -156,6 +156,59 @@ class RenderWorker:
             return self._pool.submit(fn, *args)
         except BrokenProcessPool as exc:
             raise CorridorError(_STOPPED) from exc
+
+
+class InlineRenderer:
+    """:class:`RenderWorker`'s interface in this process (library use: nothing is spawned).
+
+    Charts are drawn when :meth:`charts` is called and the PDF when :meth:`start_pdf` is.
+    """
+
+    def __init__(self, folder: Path, *, pdf: bool = True, cache: Path | None = None) -> None:
+        check_renderers(pdf=pdf)
+        self.folder = Path(folder)
+        self.cache = cache
+        self._specs: list[tuple[str, dict[str, Any]]] = []
+
+    def __enter__(self) -> InlineRenderer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def submit(self, section: Section) -> None:
+        """Note a section's charts (drawn by :meth:`charts`)."""
+        from corridor.report.charts import vega_lite
+
+        self._specs += [(chart.name, vega_lite(chart)) for chart in section.charts]
+
+    def charts(self) -> dict[str, dict[str, Path]]:
+        """Draw every noted chart; name → {"svg": path, "png": path, "jpg": path}."""
+        cache = str(self.cache) if self.cache else None
+        with _renderers():
+            done = [_draw(spec, str(self.folder), name, cache) for name, spec in self._specs]
+        return {name: {k: Path(p) for k, p in paths.items()} for name, paths in done}
+
+    def start_pdf(self, html: str, cover: str, target: Path) -> Callable[[], Path]:
+        """Write ``target`` now (see :func:`_pdf`); returns a function giving its path."""
+        with _renderers():
+            path = Path(_pdf(html, cover, str(self.folder), str(target)))
+        return lambda: path
+
+
+class _renderers:
+    """Turn a renderer that cannot be imported or started into one clear line."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type | None, exc: BaseException | None, tb: object) -> None:
+        if kind is not None and issubclass(kind, ImportError | OSError):
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else kind.__name__
+            raise CorridorError(
+                f"the brief's renderers cannot start ({kind.__name__}: {first}) — reinstall "
+                "corridor (`pip install corridor`) or, for the PDF only, use --no-pdf"
+            ) from exc
 
 
 def _result(future: Future, doing: str) -> Any:
