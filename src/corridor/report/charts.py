@@ -110,7 +110,10 @@ def vega_lite(chart: ChartSpec) -> dict[str, Any]:
         height = 20 * max(len(chart.categories or {r[chart.y] for r in chart.rows}), 3)
         if chart.kind == "hbar":  # the line's total, the exporter's part over it, a label
             top = max((r["_v"] for r in rows if r["_v"] is not None), default=0)
-            x["scale"] = {"zero": True, "domainMax": top * 1.15}  # room for the labels
+            longest = max((len(str(r.get("label") or "")) for r in rows), default=0)
+            room = 1.08 + 0.013 * longest  # the labels right of the longest bar fit
+            x["scale"] = {"zero": True, "domainMax": top * room}
+            x["axis"] = {**x["axis"], "tickCount": 6}
             layers = [
                 {
                     "mark": {"type": "bar"},

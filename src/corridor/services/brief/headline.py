@@ -173,7 +173,8 @@ def _chart(s: Session, res: Any, rows: list[dict[str, Any]]) -> ChartSpec:
         name="headline",
         kind="bars",
         title=title,
-        subtitle=f"{w.scope_short(s)}, {what}, {w.report_of(s)}",
+        subtitle=f"{w.scope_short(s)}, "
+        + (f"value, {w.report_of(s)}" if s.measure == "value" else w.report_of(s)),
         x="year",
         y="amount",
         series=[Series(name=exp, role="exporter")],
