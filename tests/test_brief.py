@@ -444,3 +444,10 @@ def test_render_brief_in_process_names_a_missing_renderer(sample_brief, tmp_path
     assert "\n" not in str(err.value)
     files = render_brief(sample_brief["brief"], tmp_path / "y", pdf=False)  # HTML still works
     assert files.pdf is None and files.html.is_file()
+
+
+def test_brief_csv_cells_are_never_formulas():
+    from corridor.report.render import csv_safe
+
+    assert csv_safe('=HYPERLINK("http://x")') == '\'=HYPERLINK("http://x")'
+    assert csv_safe("-1+2") == "'-1+2" and csv_safe(-1.5) == -1.5 and csv_safe(["a", "b"]) == "a;b"

@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from corridor.units import Unit, fmt_value
 
@@ -85,9 +85,19 @@ def render_html(
     )
 
 
-def _write_csv(path: Path, table: Table, brief: Brief) -> None:
-    from corridor.cli.render import csv_safe
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
+
+def csv_safe(value: Any) -> Any:
+    """A CSV cell no spreadsheet runs as a formula (as :func:`corridor.cli.render.csv_safe`)."""
+    if isinstance(value, list):
+        value = ";".join(map(str, value))
+    if isinstance(value, str) and value.startswith(_FORMULA):
+        return "'" + value
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _write_csv(path: Path, table: Table, brief: Brief) -> None:
     extra = {"source": ";".join(brief.sources), "dataset": ";".join(brief.datasets),
              "report": brief.report, "synthetic": brief.synthetic}  # fmt: skip
     keys = [c.name for c in table.columns]
