@@ -99,7 +99,7 @@ def print_files(files: BriefFiles, synthetic: bool) -> None:
     con.print(f"brief: {files.pdf or files.html}")
     con.print(f"  html: {files.html}")
     con.print(f"  data: {files.data}")
-    con.print(f"  charts: {len(files.charts)} × (SVG + PNG), tables: {len(files.tables)} CSV "
+    con.print(f"  charts: {len(files.charts)} × (SVG, PNG, JPEG), tables: {len(files.tables)} CSV "
               f"in {files.folder}")  # fmt: skip
 
 

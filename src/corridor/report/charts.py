@@ -22,7 +22,7 @@ from corridor.units import Unit
 if TYPE_CHECKING:
     from corridor.services.brief import ChartSpec, Series
 
-__all__ = ["EXPORTER", "SUPPLIERS", "colour", "draw", "vega_lite"]
+__all__ = ["EXPORTER", "SUPPLIERS", "cached", "colour", "draw", "vega_lite"]
 
 EXPORTER = "#D55E00"  # vermillion: the exporter, everywhere
 SUPPLIERS = ("#0072B2", "#009E73", "#CC79A7", "#56B4E9", "#7F7F7F")
@@ -171,6 +171,24 @@ def _exporter(chart: ChartSpec) -> str | None:
     return next((s.name for s in chart.series if s.role == "exporter"), None)
 
 
+def _files(spec: dict[str, Any], directory: Path, name: str, cache: Path | None):
+    key = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:24]
+    out = {kind: Path(directory) / f"{name}.{kind}" for kind in ("svg", "png", "jpg")}
+    hit = {kind: Path(cache) / f"{key}.{kind}" for kind in out} if cache else None
+    return out, hit
+
+
+def cached(spec: dict[str, Any], directory: Path, name: str, cache: Path | None) -> dict | None:
+    """Copy an already drawn chart from the cache (None when it was never drawn)."""
+    out, hit = _files(spec, directory, name, cache)
+    if hit is None or not all(p.is_file() for p in hit.values()):
+        return None
+    Path(directory).mkdir(parents=True, exist_ok=True)
+    for kind, path in out.items():
+        path.write_bytes(hit[kind].read_bytes())
+    return out
+
+
 def draw(spec: dict[str, Any], directory: Path, name: str, cache: Path | None = None) -> dict:
     """Render a Vega-Lite spec to ``<directory>/<name>.svg``, ``.png`` and ``.jpg`` (2×).
 
@@ -180,16 +198,11 @@ def draw(spec: dict[str, Any], directory: Path, name: str, cache: Path | None = 
     Returns:
         ``{"svg": path, "png": path, "jpg": path}``.
     """
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(spec, sort_keys=True)
-    key = hashlib.sha256(text.encode()).hexdigest()[:24]
-    out = {kind: directory / f"{name}.{kind}" for kind in ("svg", "png", "jpg")}
-    hit = {kind: cache / f"{key}.{kind}" for kind in out} if cache else None
-    if hit is not None and all(p.is_file() for p in hit.values()):
-        for kind, path in out.items():
-            path.write_bytes(hit[kind].read_bytes())
-        return out
+    done = cached(spec, directory, name, cache)
+    if done is not None:
+        return done
+    out, hit = _files(spec, directory, name, cache)
+    Path(directory).mkdir(parents=True, exist_ok=True)
     import vl_convert as vlc
 
     drawn = vlc.vegalite_to_svg(spec)

@@ -117,25 +117,34 @@ class RenderWorker:
             initargs=(pdf,),
         )
         self._charts: list[Future] = []
+        self._pdfs: list[Future] = []
         self._pool.submit(int)  # start (and warm) the process now, not at the first chart
 
     def __enter__(self) -> RenderWorker:
         return self
 
     def __exit__(self, exc_type: object, *exc: object) -> None:
-        if exc_type is not None:  # an error or Ctrl-C: do not wait for the renderers
+        # Done (every result is in hand: files are written before a task returns), or an
+        # error or Ctrl-C: either way nothing is left to wait for, not even a tidy exit.
+        if exc_type is not None or all(f.done() for f in (*self._charts, *self._pdfs)):
             for process in list((getattr(self._pool, "_processes", None) or {}).values()):
                 process.terminate()
         self._pool.shutdown(wait=True, cancel_futures=True)
 
     def submit(self, section: Section) -> None:
-        """Start drawing a section's charts (SVG + PNG) in the worker."""
-        from corridor.report.charts import vega_lite
+        """Draw a section's charts: copied here when drawn before, else in the worker."""
+        from corridor.report.charts import cached, vega_lite
 
         cache = str(self.cache) if self.cache else None
         for chart in section.charts:
             spec = vega_lite(chart)
-            self._charts.append(self._submit(_draw, spec, str(self.folder), chart.name, cache))
+            hit = cached(spec, self.folder, f"chart-{chart.name}", self.cache)
+            if hit is not None:
+                done: Future = Future()
+                done.set_result((chart.name, {k: str(p) for k, p in hit.items()}))
+                self._charts.append(done)
+            else:
+                self._charts.append(self._submit(_draw, spec, str(self.folder), chart.name, cache))
 
     def charts(self) -> dict[str, dict[str, Path]]:
         """Wait for every submitted chart; name → {"svg": path, "png": path}."""
@@ -149,6 +158,7 @@ class RenderWorker:
             A function that waits for the PDF and returns its path.
         """
         future = self._submit(_pdf, html, cover, str(self.folder), str(target))
+        self._pdfs.append(future)
         return lambda: Path(_result(future, "writing the PDF"))
 
     def _submit(self, fn: Callable[..., Any], *args: Any) -> Future:

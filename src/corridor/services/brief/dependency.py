@@ -32,9 +32,9 @@ def point(s: Session) -> str | None:
     if last["hhi"] is None:
         return None
     return (
-        f"{w.market_flow(s)} of {w.product(s)} were {level(last['hhi'])} in {last['year']} "
-        f"(HHI {fmt_value(last['hhi'], 'HHI')}): the largest supplier, {last['top1_name']}, "
-        f"held {fmt_pct(last['top1_share'])} {w.by_measure(s)}"
+        f"{s.query.importer.name}'s {w.product(s)} imports were {level(last['hhi'])} in "
+        f"{last['year']} (HHI {fmt_value(last['hhi'], 'HHI')}): the largest supplier, "
+        f"{last['top1_name']}, held {fmt_pct(last['top1_share'])} {w.by_measure(s)}"
     )
 
 
@@ -112,7 +112,7 @@ def build(s: Session) -> Section:
         *((f"{g}_share", label) for g, label in GROUPS.items()),
     ]
     sec.tables.append(
-        Table(name="dependency", title=f"Concentration of {w.market_flow(s)} "
+        Table(name="dependency", title=f"Concentration of {imp}'s imports "
               f"{w.by_measure(s)} ({w.report_of(s, exporter_figure=False)})",
               columns=[TableColumn.of(res, n, label) for n, label in cols], rows=rows,
               indicator="concentration")

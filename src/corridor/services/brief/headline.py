@@ -99,8 +99,8 @@ def build(s: Session) -> Section:
         "yoy_weight": f"change in net weight on {year - 1}",
         "cagr_value": f"a year, {w.span(first['year'], year)} (CAGR, value)",
         "cagr_weight": f"a year, {w.span(first['year'], year)} (CAGR, net weight)",
-        "market_value_usd": f"{w.market_flow(s)}, {year}, value (all suppliers)",
-        "market_weight_kg": f"{w.market_flow(s)}, {year}, net weight (all suppliers)",
+        "market_value_usd": f"{imp}'s imports, {year}, value (all suppliers)",
+        "market_weight_kg": f"{imp}'s imports, {year}, net weight (all suppliers)",
         "suppliers": f"supplying countries, {year}",
     }
     if s.measure == "weight":
@@ -116,7 +116,7 @@ def build(s: Session) -> Section:
     market = last[k["market"]]
     if market is not None:
         sec.findings.append(
-            f"{w.market_flow(s)} of {w.product(s)} were {fmt_value(market, unit[k['market']])} "
+            f"{imp}'s {w.product(s)} imports were {fmt_value(market, unit[k['market']])} "
             f"{w.by_measure(s)} in {year}, from {last['suppliers']} supplying countries "
             f"({w.report_of(s, exporter_figure=False)})."
         )

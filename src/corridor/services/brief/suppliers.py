@@ -60,8 +60,9 @@ def build(s: Session) -> Section:
     if leader is not None:
         sec.findings.append(
             f"{leader['name']} was the largest supplier in {last} with "
-            f"{fmt_pct(leader['share'])} of {w.market_flow(s)} {w.by_measure(s)}; the top "
-            f"{conc['top_n']} held {fmt_pct(conc['topn_share'])}."
+            f"{fmt_pct(leader['share'])} of {imp}'s imports {w.by_measure(s)} "
+            f"({w.report_of(s, exporter_figure=False)}); the top {conc['top_n']} held "
+            f"{fmt_pct(conc['topn_share'])}."
         )
     moved = movement(s)
     if moved:
@@ -96,7 +97,7 @@ def build(s: Session) -> Section:
     if len({p["year"] for p in pts}) > 1:  # a trend needs two years
         sec.charts.append(
             ChartSpec(name="suppliers", kind="line", title=title,
-                      subtitle=f"share of {w.market_flow(s)} of {w.scope_short(s)} "
+                      subtitle=f"share of {imp}'s imports of {w.scope_short(s)} "
                       f"{w.by_measure(s)}, the {len(top)} largest suppliers in {last}"
                       + (f" and {exp.name}" if mine is not None and mine not in top else ""),
                       x="year", y="share", series=series, unit=share_col.unit,

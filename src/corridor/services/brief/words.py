@@ -27,7 +27,6 @@ __all__ = [
     "largest",
     "last_year",
     "market",
-    "market_flow",
     "ordinal",
     "pct",
     "plain",
@@ -177,14 +176,6 @@ def corridor_flow(s: Session) -> str:
     if s.main.reconciled:
         return f"trade from {exp} to {imp}"
     return f"{exp}'s exports to {imp}"
-
-
-def market_flow(s: Session) -> str:
-    """The whole market in words ("Japan's imports" / "exports to Japan reported by …")."""
-    imp = s.query.importer.name
-    if s.side == "importer" or s.main.reconciled:
-        return f"{imp}'s imports"
-    return f"exports to {imp} as reported by its suppliers"
 
 
 def flow_words(s: Session, result: Result | None = None) -> str:
