@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from corridor.cli.analytics import (
-    BaseYear,
     Dataset,
     Engine,
     Hs,
@@ -123,7 +122,6 @@ def register(app: typer.Typer) -> None:
         dataset: Dataset = None,
         level: Level = None,
         top_n: TopN = 5,
-        base_year: BaseYear = None,
         engine: Engine = "duckdb",
         pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="Render brief.pdf.")] = True,
     ) -> None:
@@ -132,7 +130,7 @@ def register(app: typer.Typer) -> None:
         check_out(out)
         opts = corridor_options(importer=importer, exporter=exporter, hs=hs, years=years,
                                 measure=measure, side=side, dataset=dataset, level=level,
-                                top_n=top_n, base_year=base_year, engine=engine)  # fmt: skip
+                                top_n=top_n, engine=engine)  # fmt: skip
         with start_worker(out, pdf=pdf) as worker:  # its imports overlap ours from here on
             from corridor.cli.app import open_session
 
