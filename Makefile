@@ -12,10 +12,10 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 install: $(BIN)/python
-	$(BIN)/pip install --quiet -e ".[report]"
+	$(BIN)/pip install --quiet -e .
 
 install-dev: $(BIN)/python
-	$(BIN)/pip install --quiet -e ".[dev,spark,report]"
+	$(BIN)/pip install --quiet -e ".[dev,spark]"
 
 demo: install
 	$(BIN)/corridor demo

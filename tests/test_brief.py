@@ -1,44 +1,71 @@
-"""The corridor brief: sample and real weight-only panels, PDF text, data.json, CLI, demo --live."""
+"""The corridor brief on the session: sample and real weight-only panel, PDF text, data.json,
+SQL statements per brief, honest labels, CLI errors, the demo (offline and --live), Spark."""
 
 from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
 
-from corridor.cli.app import app
-from corridor.cli.brief import register
-
-register(app)  # until cli/app.py calls it itself (idempotent)
-
 RAW_FLOAT = re.compile(r"\d+\.\d{4,}")
+COMMAND = re.compile(r"`corridor|corridor (?:fetch|ingest|sample|quality)|--[a-z]")
+PANEL_SPEC = {"mapping": {"year": "year", "reporter": "reporter_code", "partner": "partner_code",
+                          "flow": "flow", "net_weight": "net_weight_kg"},
+              "constants": {"hs_code": "7601", "hs_rev": "H0"},
+              "dataset": "jie2020-hs7601", "source": "comtrade"}  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def sample_brief(tmp_path_factory):
-    """The sample brief, built and rendered (with the PDF) once for the module."""
-    from corridor.report.render import render_brief
-    from corridor.services.brief import BriefQuery, build_brief
-    from corridor.services.loading import build_sample
-    from corridor.store.warehouse import Warehouse
+def _session(path: Path, **query):
+    from corridor.query import CorridorQuery
+    from corridor.services.session import Session
+    from corridor.store.catalog import Catalog
 
-    root = tmp_path_factory.mktemp("brief")
-    path = root / "sample.duckdb"
-    with Warehouse(path) as wh:
-        build_sample(wh, root / "generated")
-    steps: list[str] = []
-    with Warehouse(path, read_only=True) as wh:
-        brief = build_brief(wh, BriefQuery(years=(2015, 2024)), progress=steps.append)
-    files = render_brief(brief, root / "out", progress=steps.append)
-    return {"brief": brief, "files": files, "warehouse": path, "steps": steps}
+    q = CorridorQuery(**query)
+    cat = Catalog(path, engine=q.engine)
+    return cat, Session(cat, q)
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _pdf_text(path: Path) -> list[str]:
     from pypdf import PdfReader
 
     return [p.extract_text() for p in PdfReader(str(path)).pages]
+
+
+@pytest.fixture(scope="module")
+def sample_warehouse(tmp_path_factory) -> Path:
+    from corridor.services.loading import build_sample
+    from corridor.store.warehouse import Warehouse
+
+    root = tmp_path_factory.mktemp("sample")
+    path = root / "sample.duckdb"
+    with Warehouse(path) as wh:
+        build_sample(wh, root / "generated")
+    return path
+
+
+@pytest.fixture(scope="module")
+def sample_brief(sample_warehouse, tmp_path_factory):
+    """The sample brief, built on a session and rendered (with the PDF) once for the module."""
+    from corridor.report.render import render_brief
+    from corridor.services.brief import build_brief
+
+    root = tmp_path_factory.mktemp("brief")
+    steps: list[str] = []
+    cat, session = _session(sample_warehouse, importer="JPN", exporter="IND", hs="76",
+                            years="2015-2024")  # fmt: skip
+    with cat:
+        brief = build_brief(session, progress=steps.append)
+        statements = cat.statements
+    files = render_brief(brief, root / "out", progress=steps.append)
+    return {"brief": brief, "files": files, "warehouse": sample_warehouse, "steps": steps,
+            "statements": statements}  # fmt: skip
 
 
 def test_sample_brief_folder_and_pdf(sample_brief):
@@ -54,72 +81,121 @@ def test_sample_brief_folder_and_pdf(sample_brief):
     assert len(pages) >= 6
     assert all("SYNTHETIC DATA" in p for p in pages)  # banner on every page
     assert all(f"page {i} of {len(pages)}" in p for i, p in enumerate(pages, 1))
-    text = "\n".join(pages)
+    text = _words("\n".join(pages))
     assert "India was Japan's 4th largest aluminium supplier in 2024 (5.5 % of imports" in text
+    assert "By Japan's own report (CIF)" in text  # whose report the headline figure is
     assert "USD 337.0 M" in text and "130.1 kt" in text
     assert "Contents" in text and "Outlook" not in text  # no placeholder section
+    assert "What this means" in _words(pages[0])  # the summary paragraph is up front
     for s in brief.sections:
         assert s.available, s.missing
         assert s.title in text
     assert not RAW_FLOAT.findall(text), RAW_FLOAT.findall(text)[:5]
+    assert not COMMAND.findall(text), COMMAND.findall(text)[:5]  # no command lines for a director
     html = files.html.read_text()
     assert "http://" not in html.replace("http://www.w3.org", "") and "<script" not in html
     assert html.count("data:image/svg+xml;base64,") == 7  # self-contained
 
 
-def test_data_json_matches_analytics(sample_brief):
-    from corridor.services import analytics as A
-    from corridor.store.warehouse import Warehouse
+def test_contents_page_numbers_match_pages(sample_brief):
+    """The contents list the page each section starts on (filled in after layout)."""
+    pages = [_words(p) for p in _pdf_text(sample_brief["files"].pdf)]
+    contents = pages[0][pages[0].index("Contents") :]
+    for number, s in enumerate((s for s in sample_brief["brief"].sections if s.id != "summary"),
+                               1):  # fmt: skip
+        found = re.search(re.escape(s.title) + r" (\d+)", contents)
+        assert found, (s.title, contents)
+        page = int(found.group(1))
+        assert f"{number}. {s.title}" in pages[page - 1]  # the heading is on that page
 
+
+def test_cover_tiles_are_few_and_say_whose_report(sample_brief):
+    head = sample_brief["brief"].section("headline")
+    assert [f.key for f in head.tiles] == ["value_usd", "share_of_value", "yoy_value",
+                                           "cagr_value"]  # fmt: skip
+    value = head.fact("value_usd")
+    assert value.label == "Japan's imports from India, 2024, value (Japan's report, CIF)"
+    assert "exports" not in value.label
+
+
+def test_data_json_matches_session_indicators(sample_brief):
     doc = json.loads(sample_brief["files"].data.read_text())
-    assert doc["schema"] == "corridor.brief/1" and doc["synthetic"] is True
+    assert doc["schema"] == "corridor.brief/2" and doc["synthetic"] is True
     facts = {s["id"]: {f["key"]: f for f in s["facts"]} for s in doc["sections"]}
-    q = A.AnalyticsQuery(importer="JPN", exporter="IND", hs=["76"], years=(2015, 2024))
-    with Warehouse(sample_brief["warehouse"], read_only=True) as wh:
-        partners = A.partners(wh, q)
-        conc = A.concentration(wh, q)
-        growth = A.growth(wh, q)
-        mirror = A.mirror(wh, q)
-    ind = next(r for r in partners.rows if r["year"] == 2024 and r["supplier"] == 699)
+    cat, session = _session(sample_brief["warehouse"], importer="JPN", exporter="IND", hs="76",
+                            years="2015-2024")  # fmt: skip
+    with cat:
+        market = session.derive(exporter=None)
+        partners = market.indicator("partners").to_pylist()
+        conc = market.indicator("concentration").to_pylist()
+        growth = session.indicator("growth").to_pylist()
+        mirror = session.indicator("mirror").to_pylist()
+    ind = next(r for r in partners if r["year"] == 2024 and r["supplier"] == 699)
     head = facts["headline"]
-    assert head["value_usd"]["value"] == ind["value"] and head["value_usd"]["unit"] == "usd"
-    assert head["weight_kg"]["value"] == ind["weight"]
+    assert head["value_usd"]["value"] == ind["value"] and head["value_usd"]["unit"] == "USD"
+    assert head["weight_kg"]["value"] == ind["weight"] and head["weight_kg"]["unit"] == "kg"
     assert head["rank_by_value"]["value"] == ind["rank"] == 4
     assert head["share_of_value"]["value"] == pytest.approx(ind["share"], rel=1e-12)
-    assert head["cagr_value"]["value"] == pytest.approx(growth.rows[-1]["cagr"], rel=1e-9)
+    assert head["cagr_value"]["value"] == pytest.approx(growth[-1]["cagr"], rel=1e-9)
     assert head["value_usd"]["text"] == "USD 337.0 M"
-    last = conc.rows[-1]
+    last = conc[-1]
     assert facts["dependency"]["hhi"]["value"] == pytest.approx(last["hhi"], rel=1e-12)
     assert facts["dependency"]["sanctioned_share"]["value"] == pytest.approx(
-        last["group_shares"]["sanctioned"]
+        last["sanctioned_share"]
     )
-    cif = sum(r["cif_usd"] or 0 for r in mirror.rows if r["year"] == 2024)
-    assert facts["mirror"]["cif_usd"]["value"] == pytest.approx(cif)
+    cif = sum(r["cif_usd"] or 0 for r in mirror if r["year"] == 2024)
+    fob = sum(r["fob_usd"] or 0 for r in mirror if r["year"] == 2024)
+    assert facts["mirror"]["importer_report"]["value"] == pytest.approx(cif)
+    assert facts["mirror"]["ratio"]["value"] == pytest.approx(cif / fob)
     headline = next(s for s in doc["sections"] if s["id"] == "headline")
     assert headline["provenance"]["datasets"] == ["sample"]
     assert doc["files"]["tables"]["suppliers"] == "table-suppliers.csv"
     csv_text = (sample_brief["files"].folder / "table-suppliers.csv").read_text()
-    assert csv_text.splitlines()[0].endswith("source,dataset,synthetic")
+    assert csv_text.splitlines()[0].endswith("source,dataset,report,synthetic")
 
 
-@pytest.fixture(scope="module")
-def panel_warehouse(tmp_path_factory, shared_data_module):
-    from corridor.services.loading import load_files
-    from corridor.sources.table import TableSpec
-    from corridor.store.warehouse import Warehouse
+def test_brief_runs_at_most_15_statements(sample_brief):
+    """Issue 11: one brief, ≤ 15 SQL statements (the catalog counts every one it runs)."""
+    assert sample_brief["statements"] <= 15, sample_brief["statements"]
 
-    path = tmp_path_factory.mktemp("panel") / "w.duckdb"
-    spec = TableSpec(
-        mapping={"year": "year", "reporter": "reporter_code", "partner": "partner_code",
-                 "flow": "flow", "net_weight": "net_weight_kg"},
-        constants={"hs_code": "7601", "hs_rev": "H0"},
-        dataset="jie2020-hs7601",
-        source="comtrade",
-    )  # fmt: skip
-    with Warehouse(path) as wh:
-        load_files(wh, [shared_data_module / "real/hs7601_netweight_kg_2000_2017.csv"], "table",
-                   spec=spec)  # fmt: skip
-    return path
+
+def test_groups_only_count_members_and_say_since_when(sample_brief):
+    dep = sample_brief["brief"].section("dependency")
+    rows = next(t for t in dep.tables if t.name == "dependency").rows
+    # Russia (the sample's sanctioned supplier) counts from 2022 only
+    assert all(r["sanctioned_share"] == 0 for r in rows if r["year"] < 2022)
+    assert any(r["sanctioned_share"] > 0 for r in rows if r["year"] >= 2022)
+    assert any("Russian Federation from 2022" in n for n in dep.notes)
+
+
+def test_charts_colour_the_exporter_alike_and_mix_shows_its_amount(sample_brief):
+    from corridor.report.charts import EXPORTER, vega_lite
+    from corridor.units import Unit
+
+    brief = sample_brief["brief"]
+    charts = {c.name: c for s in brief.sections for c in s.charts}
+    seen: dict[str, str] = {}
+    for chart in charts.values():
+        layer = next(x for x in vega_lite(chart)["layer"] if "color" in x.get("encoding", {}))
+        scale = layer["encoding"]["color"]["scale"]
+        colours = dict(zip(scale["domain"], scale["range"], strict=True))
+        mine = [s.name for s in chart.series if s.role == "exporter"]
+        assert all(colours[n] == EXPORTER for n in mine)
+        others = [c for n, c in colours.items() if n not in mine]
+        assert EXPORTER not in others and len(set(others)) == len(others)  # none alike
+        for s in chart.series:
+            if s.role == "supplier":  # a country keeps its colour from chart to chart
+                assert seen.setdefault(s.name, colours[s.name]) == colours[s.name]
+    assert seen  # suppliers appear in several charts
+    mix = charts["mix"]
+    lines = {r["product"]: r for r in brief.section("mix").tables[0].rows}
+    mine = [r for r in mix.rows if r["series"] == "from India"]
+    assert mine, "the mix chart shows India's amount per line"
+    for r in mine:
+        code = r["category"].split()[0]
+        assert r["amount"] == lines[code]["exporter_amount"]
+    assert charts["prices"].unit == Unit.USD_PER_KG  # unit values in USD/kg, not only %
+    assert "USD/kg" in json.dumps(vega_lite(charts["prices"]))
 
 
 @pytest.fixture(scope="module")
@@ -133,55 +209,145 @@ def shared_data_module() -> Path:
     return path
 
 
-def test_real_weight_panel_says_no_value_data(panel_warehouse, tmp_path):
-    from corridor.report.render import render_brief
-    from corridor.services import analytics as A
-    from corridor.services.brief import BriefQuery, build_brief
+@pytest.fixture(scope="module")
+def panel_warehouse(tmp_path_factory, shared_data_module):
+    from corridor.services.loading import load_files
+    from corridor.sources.table import TableSpec
     from corridor.store.warehouse import Warehouse
 
-    q = BriefQuery(importer="JPN", exporter="IND", hs=["7601"], years=(2005, 2017))
-    with Warehouse(panel_warehouse, read_only=True) as wh:
-        brief = build_brief(wh, q)
-        ref = A.partners(wh, A.AnalyticsQuery(importer="JPN", exporter="IND", hs=["7601"],
-                                              years=(2005, 2017), measure="weight"))  # fmt: skip
+    path = tmp_path_factory.mktemp("panel") / "w.duckdb"
+    with Warehouse(path) as wh:
+        load_files(wh, [shared_data_module / "real/hs7601_netweight_kg_2000_2017.csv"], "table",
+                   spec=TableSpec(**PANEL_SPEC))  # fmt: skip
+    return path
+
+
+def test_real_weight_panel_says_no_value_data(panel_warehouse, tmp_path):
+    from corridor.report.render import render_brief
+    from corridor.services.brief import build_brief
+
+    cat, session = _session(panel_warehouse, importer="JPN", exporter="IND", hs="7601",
+                            years="2005-2017")  # fmt: skip
+    with cat:
+        brief = build_brief(session)
+        ref = session.derive(exporter=None, measure="weight").indicator("partners").to_pylist()
     assert brief.measure == "weight" and brief.synthetic is False
     head = brief.section("headline")
     facts = {f.key: f for f in head.facts}
     assert facts["value_usd"].value is None and facts["value_usd"].text == "—"
-    ind = next(r for r in ref.rows if r["year"] == 2017 and r["supplier"] == 699)
+    ind = next(r for r in ref if r["year"] == 2017 and r["supplier"] == 699)
     assert facts["weight_kg"].value == ind["weight"]
     assert facts["rank_by_weight"].value == ind["rank"]
+    assert [f.key for f in head.tiles][:2] == ["weight_kg", "share_of_weight"]
     assert "no value data" in " ".join(head.findings)
     prices = brief.section("prices")
     assert not prices.available and "no value data" in prices.missing
     assert not brief.section("mix").available
+    assert "net weight" in " ".join(brief.section("mirror").findings)  # weights compared
     files = render_brief(brief, tmp_path / "real", pdf=False)
     html = files.html.read_text()
     assert "no value data" in html and "SYNTHETIC" not in html
     assert "USD 0" not in html  # never zeros for absent values
+    assert "CIF" not in html and "FOB" not in html  # no value basis where there are no values
     doc = json.loads(files.data.read_text())
     assert doc["measure"] == "weight" and doc["datasets"] == ["jie2020-hs7601"]
+    assert brief.title == "India → Japan: unwrought aluminium (HS 7601)"
+
+
+def test_panel_asked_for_chapter_76_says_7601_only(panel_warehouse):
+    from corridor.services.brief import build_brief
+
+    cat, session = _session(panel_warehouse, importer="JPN", exporter="IND", hs="76",
+                            years="2000-2017")  # fmt: skip
+    with cat:
+        brief = build_brief(session)
+    assert brief.title == "India → Japan: unwrought aluminium (HS 7601 only)"
+    assert not brief.title.endswith("(HS 76)")  # never the chapter the data does not cover
+    assert "HS 7601 only" in brief.section("summary").findings[0]
+    vintage = " ".join(brief.vintages)
+    assert "file loaded" in vintage and "retrieved" not in vintage  # a file, not an API call
+
+
+def test_panel_brief_cli_pdf(cli, panel_warehouse, tmp_path):
+    """The README's real-data brief, through the CLI, to a PDF (read back)."""
+    out = tmp_path / "panel"
+    res = cli("brief", "--hs", "7601", "--years", "2000-2017", "--out", out,
+              warehouse=panel_warehouse)  # fmt: skip
+    assert res.exit_code == 0, res.output
+    text = _words("\n".join(_pdf_text(out / "brief.pdf")))
+    assert "India → Japan: unwrought aluminium (HS 7601)" in text
+    assert "no value data" in text and "SYNTHETIC" not in text
+    assert "UN Comtrade Database" in text  # the formal citation
+    assert not COMMAND.findall(text), COMMAND.findall(text)[:5]
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["--importer", "Atlantis"], "Atlantis"),
-        (["--hs", "7208"], "no imports reported by Japan for HS 7208"),
+        (["--hs", "7208"], "no imports reported by Japan or exports to it for HS 7208"),
         (["--years", "2024-2015"], "empty year range"),
         (["--hs", "77"], "reserved"),
+        (["--side", "sideways"], "side 'sideways'"),
     ],
 )
-def test_bad_arguments_one_line(cli, sample_brief, tmp_path, args, message):
+def test_bad_arguments_one_line(cli, sample_warehouse, tmp_path, args, message):
     base = {"--importer": "JPN", "--exporter": "IND", "--hs": "76", "--years": "2015-2024"}
     for k, v in zip(args[::2], args[1::2], strict=True):
         base[k] = v
     argv = [x for kv in base.items() for x in kv]
-    res = cli("brief", *argv, "--out", str(tmp_path / "b"), warehouse=sample_brief["warehouse"])
+    res = cli("brief", *argv, "--out", str(tmp_path / "b"), warehouse=sample_warehouse)
     assert res.exit_code in (2, 4), res.output
     lines = [ln for ln in res.output.splitlines() if ln.startswith("error:")]
     assert len(lines) == 1 and message in lines[0], res.output
     assert "Traceback" not in res.output
+
+
+def test_out_naming_a_file_fails_before_any_work(cli, sample_warehouse, tmp_path, monkeypatch):
+    from corridor.report import worker
+
+    def refuse(*a, **k):
+        raise AssertionError("the render worker started")
+
+    monkeypatch.setattr(worker.RenderWorker, "__init__", refuse)
+    target = tmp_path / "brief.pdf"
+    target.write_text("not a folder")
+    res = cli("brief", "--out", str(target), warehouse=sample_warehouse)
+    assert res.exit_code == 2, res.output
+    lines = [ln for ln in res.output.splitlines() if ln.strip()]
+    assert len(lines) == 1 and str(target) in lines[0] and "existing file" in lines[0]
+    assert target.read_text() == "not a folder"
+
+
+def test_missing_renderer_is_one_line_before_any_work(cli, sample_warehouse, tmp_path,
+                                                     monkeypatch):  # fmt: skip
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "weasyprint" else real(name, *a),
+    )
+    res = cli("brief", "--out", str(tmp_path / "b"), warehouse=sample_warehouse)
+    assert res.exit_code == 1, res.output
+    lines = [ln for ln in res.output.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "weasyprint" in lines[0] and "pip install" in lines[0]
+    assert not (tmp_path / "b").exists()
+
+
+def test_renderer_failing_in_the_worker_is_one_line(cli, sample_warehouse, tmp_path,
+                                                   monkeypatch):  # fmt: skip
+    """A renderer that is installed but cannot start: one line, never BrokenProcessPool/70."""
+    fake = tmp_path / "fake"
+    fake.mkdir()
+    (fake / "weasyprint.py").write_text("raise ImportError('libpango-1.0-0 not found')\n")
+    monkeypatch.syspath_prepend(str(fake))  # the spawned worker inherits sys.path
+    res = cli("brief", "--out", str(tmp_path / "b"), warehouse=sample_warehouse)
+    assert res.exit_code == 1, res.output
+    errors = [ln for ln in res.output.splitlines() if ln.startswith("error:")]
+    assert len(errors) == 1 and "libpango-1.0-0 not found" in errors[0], res.output
+    assert "--no-pdf" in errors[0] and "Traceback" not in res.output
 
 
 def test_demo_builds_sample_and_brief(cli, isolated_settings):
@@ -190,11 +356,14 @@ def test_demo_builds_sample_and_brief(cli, isolated_settings):
     folder = isolated_settings / "briefs" / "jpn-ind-76"
     assert (folder / "brief.html").is_file() and (folder / "data.json").is_file()
     assert str(folder / "brief.html") in res.output.replace("\n", "")
-    assert "India → Japan" in res.output  # the summary table is still printed
+    assert "summary: Japan ← India" in res.output  # the summary table is still printed
 
 
 def test_demo_live_uses_comtrade_client(cli, fixtures, monkeypatch, isolated_settings, tmp_path):
-    from comtrade_fake import FakeComtrade, make_record, template_record
+    try:
+        from comtrade_fake import FakeComtrade, make_record, template_record
+    except ImportError:  # tests/ is a package on main since d1ac545
+        from tests.comtrade_fake import FakeComtrade, make_record, template_record
     from corridor.settings import get_settings
 
     base = template_record(fixtures)
@@ -232,6 +401,53 @@ def test_demo_live_uses_comtrade_client(cli, fixtures, monkeypatch, isolated_set
         assert srv.log and all(e["path"].startswith("/public/v1/preview") for e in srv.log)
     doc = json.loads((isolated_settings / "briefs/jpn-ind-76-live/data.json").read_text())
     assert doc["synthetic"] is False and doc["sources"] == ["comtrade"]
-    head = {f["key"]: f for f in doc["sections"][0]["facts"]}
+    headline = next(s for s in doc["sections"] if s["id"] == "headline")
+    head = {f["key"]: f for f in headline["facts"]}
     assert head["rank_by_value"]["value"] == 3
     assert head["value_usd"]["value"] == pytest.approx(sum(3e8 * f + 2024 for f in (0.6, 0.4)))
+    assert "UN Comtrade" in " ".join(doc["citations"])
+
+
+@pytest.mark.spark
+def test_brief_on_spark_equals_duckdb(sample_brief, tmp_path):
+    """`--engine spark` (local mode) gives the same brief numbers as DuckDB."""
+    pytest.importorskip("pyspark")
+    from corridor.services.brief import build_brief
+
+    cat, session = _session(sample_brief["warehouse"], importer="JPN", exporter="IND", hs="76",
+                            years="2023-2024", engine="spark")  # fmt: skip
+    with cat:
+        spark = build_brief(session)
+    cat, session = _session(sample_brief["warehouse"], importer="JPN", exporter="IND", hs="76",
+                            years="2023-2024")  # fmt: skip
+    with cat:
+        duck = build_brief(session)
+    assert spark.provenance["engine"] == "spark"
+    for a, b in zip(spark.sections, duck.sections, strict=True):
+        assert a.id == b.id and a.available == b.available
+        for fa, fb in zip(a.facts, b.facts, strict=True):
+            assert fa.key == fb.key
+            if isinstance(fb.value, float):
+                assert fa.value == pytest.approx(fb.value, rel=1e-9)
+            else:
+                assert fa.value == fb.value
+
+
+def test_render_brief_in_process_names_a_missing_renderer(sample_brief, tmp_path, monkeypatch):
+    """Library use renders in this process; a missing renderer is one CorridorError line."""
+    from corridor.errors import CorridorError
+    from corridor.report.render import render_brief
+
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # as if not installed
+    with pytest.raises(CorridorError, match="weasyprint") as err:
+        render_brief(sample_brief["brief"], tmp_path / "x")
+    assert "\n" not in str(err.value)
+    files = render_brief(sample_brief["brief"], tmp_path / "y", pdf=False)  # HTML still works
+    assert files.pdf is None and files.html.is_file()
+
+
+def test_brief_csv_cells_are_never_formulas():
+    from corridor.report.render import csv_safe
+
+    assert csv_safe('=HYPERLINK("http://x")') == '\'=HYPERLINK("http://x")'
+    assert csv_safe("-1+2") == "'-1+2" and csv_safe(-1.5) == -1.5 and csv_safe(["a", "b"]) == "a;b"

@@ -43,9 +43,12 @@ def test_demo_builds_sample_and_prints_summary(cli, isolated_settings: Path) -> 
     assert result.exit_code == 0, result.output
     assert (isolated_settings / "sample.duckdb").exists()
     out = result.stdout
-    assert "SYNTHETIC DATA" in out and "synthetic: YES" in out
+    assert "SYNTHETIC DATA — summary: Japan ← India" in out  # the table's title
+    assert "SYNTHETIC — generated sample data, not official statistics" in out  # its footer
     last = next(line for line in out.splitlines() if line.strip("│ ").startswith("2024"))
     assert "USD 337.0 M" in last
+    folder = isolated_settings / "briefs" / "jpn-ind-76"
+    assert (folder / "brief.pdf").is_file() and str(folder / "brief.pdf") in out.replace("\n", "")
     # Second run reuses the warehouse: same output, nothing re-ingested.
     again = cli("demo", warehouse=None)
     assert again.exit_code == 0 and "already ingested" in again.stderr

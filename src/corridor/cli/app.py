@@ -239,7 +239,7 @@ def demo(
     pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="Render brief.pdf.")] = True,
 ) -> None:
     """The main job: the India→Japan aluminium corridor, as a table and as the corridor brief."""
-    from corridor.report.worker import RenderWorker
+    from corridor.cli.brief import check_out, start_worker
     from corridor.settings import get_settings
 
     start = time.perf_counter()
@@ -247,8 +247,9 @@ def demo(
     settings = get_settings()
     years = (2015, 2024)
     folder = out or settings.data_dir / "briefs" / ("jpn-ind-76-live" if live else "jpn-ind-76")
+    check_out(folder)
     # The chart/PDF worker starts first: its start-up overlaps the sample and the analytics.
-    with RenderWorker(folder) as worker:
+    with start_worker(folder, pdf=pdf) as worker:
         from corridor.cli.analytics import show
         from corridor.cli.brief import make_brief, print_files
 

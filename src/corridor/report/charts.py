@@ -1,139 +1,220 @@
-"""Altair chart builders for the brief, rendered offline with vl-convert (PNG and SVG).
+"""The brief's charts as Vega-Lite specifications, drawn offline with vl-convert (SVG + PNG).
 
-Every chart uses one palette with the exporter highlighted, a title that states the finding,
-axis titles with units, and the source line under the plot.
+A :class:`~corridor.services.brief.ChartSpec` becomes a plain Vega-Lite dict: values stay
+raw in the brief and are scaled here by their unit (:meth:`corridor.units.Unit.axis`), so
+an axis always says "USD million" or "thousand tonnes". One colour-blind-safe palette
+(Okabe & Ito 2008): the exporter is always vermillion, each other supplier keeps its colour
+in every chart (by its rank in the market), market references are black, background grey.
+Titles and legends wrap instead of being cut, and every chart fills the page width.
+Drawn charts are cached by the hash of their specification.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from corridor.units import Unit
+
 if TYPE_CHECKING:
-    import altair as alt
+    from corridor.services.brief import ChartSpec, Series
 
-    from corridor.services.brief import ChartSpec
+__all__ = ["EXPORTER", "SUPPLIERS", "cached", "colour", "draw", "vega_lite"]
 
-__all__ = ["HIGHLIGHT", "PALETTE", "build_chart", "save_chart"]
-
-HIGHLIGHT = "#d9480f"  # the exporter, everywhere
-PALETTE = ["#1c7ed6", "#5c940d", "#7048e8", "#0b7285", "#e8590c", "#868e96", "#c2255c", "#2b8a3e"]
-MEDIAN = "#343a40"
-WIDTH = 520
+EXPORTER = "#D55E00"  # vermillion: the exporter, everywhere
+SUPPLIERS = ("#0072B2", "#009E73", "#CC79A7", "#56B4E9", "#7F7F7F")
+REFERENCE = "#222222"
+CONTEXT = "#C8CCD0"
+OTHER = "#999999"
+CATEGORIES = ("#0072B2", "#56B4E9", "#009E73", "#CC79A7")
+WIDTH = 680  # px: the A4 text width at 96 dpi; charts fit it exactly (labels included)
 FONT = "DejaVu Sans"
 
 
-def _colors(spec: ChartSpec) -> tuple[list[str], list[str]]:
-    """Series names and their colours: the highlight first in orange, others from PALETTE."""
-    names: list[str] = []
-    for r in spec.rows:
-        s = r.get(spec.series) if spec.series else None
-        if s is not None and s not in names:
-            names.append(str(s))
-    colors, i = [], 0
-    for n in names:
-        if n == spec.highlight:
-            colors.append(HIGHLIGHT)
-        elif n in ("market median", "HHI"):
-            colors.append(MEDIAN)
-        else:
-            colors.append(PALETTE[i % len(PALETTE)] if "absent" not in n else "#adb5bd")
-            i += 1
-    return names, colors
+def colour(series: Series) -> str:
+    """The colour of a series by its role (and the supplier's brief-wide index)."""
+    if series.role == "exporter":
+        return EXPORTER
+    if series.role == "reference":
+        return REFERENCE
+    if series.role == "context":
+        return CONTEXT
+    if series.role == "category":
+        return CATEGORIES[series.index % len(CATEGORIES)]
+    return SUPPLIERS[series.index] if series.index < len(SUPPLIERS) else OTHER
 
 
-def build_chart(spec: ChartSpec) -> alt.TopLevelMixin:
-    """Build the Altair chart for a :class:`~corridor.services.brief.ChartSpec`."""
-    import altair as alt
+def _wrap(text: str, width: int) -> list[str]:
+    return textwrap.wrap(text, width=width, break_long_words=False) or [""]
 
-    data = alt.Data(values=spec.rows)
-    names, colors = _colors(spec)
-    color = alt.Color(f"{spec.series}:N", scale=alt.Scale(domain=names, range=colors),
-                      legend=alt.Legend(title=None, orient="bottom", columns=4,
-                                        labelLimit=220))  # fmt: skip
-    base = alt.Chart(data)
-    if spec.kind == "line":
-        width = alt.condition(alt.datum[spec.series] == spec.highlight, alt.value(3.5),
-                              alt.value(1.6))  # fmt: skip
-        enc: dict[str, Any] = dict(
-            x=alt.X(f"{spec.x}:O", title=spec.x_title or None, axis=alt.Axis(labelAngle=0)),
-            y=alt.Y(f"{spec.y}:Q", title=spec.y_title, axis=alt.Axis(format=spec.y_format)),
-            color=color, strokeWidth=width,
-        )  # fmt: skip
-        if len(names) <= 1:
-            enc.pop("color")
-        plot: Any = base.mark_line(point=True, color=colors[0] if colors else MEDIAN).encode(**enc)
-        if spec.rules:
-            rules = alt.Chart(alt.Data(values=[{"v": v} for v in spec.rules])).mark_rule(
-                strokeDash=[4, 3], color="#adb5bd"
-            ).encode(y="v:Q")  # fmt: skip
-            plot = alt.layer(rules, plot)
-        height = 230
-    elif spec.kind == "bars":
-        plot = base.mark_bar().encode(
-            x=alt.X(f"{spec.x}:O", title=spec.x_title or None, axis=alt.Axis(labelAngle=0)),
-            xOffset=alt.XOffset(f"{spec.series}:N", scale=alt.Scale(domain=names)),
-            y=alt.Y(f"{spec.y}:Q", title=spec.y_title, axis=alt.Axis(format=spec.y_format)),
-            color=color if len(names) > 1 else alt.value(colors[0] if colors else HIGHLIGHT),
-        )
+
+def vega_lite(chart: ChartSpec) -> dict[str, Any]:
+    """The Vega-Lite specification of a chart (values scaled to the axis unit)."""
+    suffix, divisor, fmt = Unit(chart.unit).axis()
+    value_title = ", ".join(x for x in (chart.value_title, suffix) if x)
+    rows = []
+    for r in chart.rows:
+        v = r.get(chart.y if chart.kind in ("bars", "line") else chart.x)
+        rows.append({**r, "_v": None if v is None else v / divisor})
+    names = [s.name for s in chart.series]
+    scale = {"domain": names, "range": [colour(s) for s in chart.series]}
+    legend = {
+        "title": None,
+        "orient": "top",
+        "direction": "horizontal",
+        "labelLimit": 0,
+        "columns": 3 if max((len(n) for n in names), default=0) > 28 else 4,
+    }
+    color: dict[str, Any] = {
+        "field": chart.field,
+        "type": "nominal",
+        "scale": scale,
+        "legend": legend if len(names) > 1 else None,
+    }
+    value = {
+        "field": "_v",
+        "type": "quantitative",
+        "title": value_title,
+        "axis": {"format": fmt, "titleFontWeight": "normal"},
+    }
+    year = {"field": chart.x, "type": "ordinal", "title": None, "axis": {"labelAngle": 0}}
+    layers: list[dict[str, Any]]
+    if chart.kind == "bars":
+        enc = {"x": year, "y": value, "color": color}
+        if len(names) > 1:
+            enc["xOffset"] = {"field": chart.field, "type": "nominal", "sort": names}
+        layers = [{"mark": {"type": "bar"}, "encoding": enc}]
+        height = 190
+    elif chart.kind == "line":
+        width = {"condition": {"test": f"datum.{chart.field} === {json.dumps(_exporter(chart))}",
+                               "value": 3.5}, "value": 1.8}  # fmt: skip
+        layers = [
+            {
+                "mark": {"type": "line", "point": True},
+                "encoding": {"x": year, "y": value, "color": color, "strokeWidth": width},
+            }
+        ]
         height = 210
-    elif spec.kind == "hbar":
-        cats = [r[spec.y] for r in spec.rows]
-        plot = base.mark_bar().encode(
-            y=alt.Y(f"{spec.y}:N", sort=cats, title=None, axis=alt.Axis(labelLimit=260)),
-            x=alt.X(f"{spec.x}:Q", title=spec.x_title, axis=alt.Axis(format=spec.y_format)),
-            color=color,
-        )
-        height = 16 * max(len(cats), 3)
-    else:  # dots
-        cats = list(dict.fromkeys(r[spec.y] for r in spec.rows))
-        plot = base.mark_point(filled=True, size=70, opacity=0.9).encode(
-            y=alt.Y(f"{spec.y}:N", sort=cats, title=None, axis=alt.Axis(labelLimit=260)),
-            x=alt.X(f"{spec.x}:Q", title=spec.x_title, scale=alt.Scale(zero=False),
-                    axis=alt.Axis(format=spec.y_format)),
-            color=color,
-            shape=alt.Shape(f"{spec.series}:N", scale=alt.Scale(domain=names),
-                            legend=alt.Legend(title=None, orient="bottom", columns=4)),
-        )  # fmt: skip
-        if spec.rules:
-            rules = alt.Chart(alt.Data(values=[{"v": v} for v in spec.rules])).mark_rule(
-                color="#868e96"
-            ).encode(x="v:Q")  # fmt: skip
-            plot = alt.layer(rules, plot)
-        height = 18 * max(len(cats), 3)
-    plot = plot.properties(
-        width=WIDTH if spec.kind in ("line", "bars") else WIDTH - 230,
-        height=height,
-        title=alt.TitleParams(spec.title, subtitle=spec.subtitle, anchor="start", fontSize=13,
-                              subtitleFontSize=10, subtitleColor="#495057", limit=WIDTH + 40),
-    )  # fmt: skip
-    source = alt.Chart(alt.Data(values=[{}])).mark_text(
-        text=spec.source[:160], align="left", baseline="top", x=0, y=0, fontSize=8,
-        color="#6c757d",
-    ).properties(width=WIDTH, height=8)  # fmt: skip
-    return (
-        alt.vconcat(plot, source, spacing=6)
-        .configure(font=FONT)
-        .configure_view(stroke=None)
-        .configure_axis(labelFontSize=9, titleFontSize=10, gridColor="#e9ecef")
-        .configure_legend(labelFontSize=9, symbolSize=60)
-    )
+    else:
+        cat = {
+            "field": chart.y,
+            "type": "nominal",
+            "sort": chart.categories or None,
+            "title": None,
+            "axis": {"labelLimit": 0, "labelFontSize": 9},
+        }
+        x = {**value, "scale": {"zero": chart.kind == "hbar"}}
+        height = 20 * max(len(chart.categories or {r[chart.y] for r in chart.rows}), 3)
+        if chart.kind == "hbar":  # the line's total, the exporter's part over it, a label
+            top = max((r["_v"] for r in rows if r["_v"] is not None), default=0)
+            longest = max((len(str(r.get("label") or "")) for r in rows), default=0)
+            room = 1.08 + 0.013 * longest  # the labels right of the longest bar fit
+            x["scale"] = {"zero": True, "domainMax": top * room}
+            x["axis"] = {**x["axis"], "tickCount": 6}
+            layers = [
+                {
+                    "mark": {"type": "bar"},
+                    "transform": [{"filter": {"field": chart.field, "equal": s.name}}],
+                    "encoding": {"y": cat, "x": x, "color": color},
+                }
+                for s in chart.series
+            ]
+            layers.append(
+                {
+                    "mark": {
+                        "type": "text",
+                        "align": "left",
+                        "dx": 4,
+                        "fontSize": 9,
+                        "color": "#343a40",
+                    },
+                    "transform": [{"filter": "isValid(datum.label)"}],
+                    "encoding": {"y": cat, "x": x, "text": {"field": "label"}},
+                }
+            )
+        else:  # dots; the median (a reference series) as a tick
+            ref = [s.name for s in chart.series if s.role == "reference"]
+            layers = [
+                {"mark": {"type": "point", "filled": True, "size": 70, "opacity": 0.95},
+                 "transform": [{"filter": {"not": {"field": chart.field, "oneOf": ref}}}],
+                 "encoding": {"y": cat, "x": x, "color": color}},
+                {"mark": {"type": "tick", "thickness": 2, "size": 14},
+                 "transform": [{"filter": {"field": chart.field, "oneOf": ref}}],
+                 "encoding": {"y": cat, "x": x, "color": color}},
+            ]  # fmt: skip
+    for rule in chart.rules:
+        axis = "y" if chart.kind in ("bars", "line") else "x"
+        layers.insert(0, {"mark": {"type": "rule", "strokeDash": [4, 3], "color": OTHER},
+                          "encoding": {axis: {"datum": rule / divisor}}})  # fmt: skip
+    subtitle = _wrap(chart.subtitle, 118) + _wrap(chart.source, 130)
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "width": WIDTH,
+        "height": height,
+        "autosize": {"type": "fit-x", "contains": "padding"},
+        "padding": {"left": 2, "right": 8, "top": 4, "bottom": 4},
+        "title": {"text": _wrap(chart.title, 84), "subtitle": subtitle, "anchor": "start",
+                  "fontSize": 13, "subtitleFontSize": 9.5, "subtitleColor": "#495057",
+                  "subtitlePadding": 4, "offset": 8},
+        "data": {"values": rows},
+        "layer": layers,
+        "config": {"font": FONT, "view": {"stroke": None},
+                   "axis": {"labelFontSize": 9.5, "titleFontSize": 10, "gridColor": "#e9ecef"},
+                   "legend": {"labelFontSize": 9.5, "symbolSize": 70}},
+    }  # fmt: skip
 
 
-def save_chart(chart: alt.TopLevelMixin, directory: Path, name: str) -> dict[str, Path]:
-    """Render a chart offline to ``<directory>/<name>.png`` (2×) and ``.svg``.
+def _exporter(chart: ChartSpec) -> str | None:
+    return next((s.name for s in chart.series if s.role == "exporter"), None)
+
+
+def _files(spec: dict[str, Any], directory: Path, name: str, cache: Path | None):
+    key = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:24]
+    out = {kind: Path(directory) / f"{name}.{kind}" for kind in ("svg", "png", "jpg")}
+    hit = {kind: Path(cache) / f"{key}.{kind}" for kind in out} if cache else None
+    return out, hit
+
+
+def cached(spec: dict[str, Any], directory: Path, name: str, cache: Path | None) -> dict | None:
+    """Copy an already drawn chart from the cache (None when it was never drawn)."""
+    out, hit = _files(spec, directory, name, cache)
+    if hit is None or not all(p.is_file() for p in hit.values()):
+        return None
+    Path(directory).mkdir(parents=True, exist_ok=True)
+    for kind, path in out.items():
+        path.write_bytes(hit[kind].read_bytes())
+    return out
+
+
+def draw(spec: dict[str, Any], directory: Path, name: str, cache: Path | None = None) -> dict:
+    """Render a Vega-Lite spec to ``<directory>/<name>.svg``, ``.png`` and ``.jpg`` (2×).
+
+    The JPEG is what the PDF embeds; ``cache`` (a directory) keeps drawn charts by the hash
+    of their specification, so the same chart is never drawn twice.
 
     Returns:
-        ``{"png": path, "svg": path}``.
+        ``{"svg": path, "png": path, "jpg": path}``.
     """
+    done = cached(spec, directory, name, cache)
+    if done is not None:
+        return done
+    out, hit = _files(spec, directory, name, cache)
+    Path(directory).mkdir(parents=True, exist_ok=True)
     import vl_convert as vlc
 
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    spec = chart.to_dict()
-    png = directory / f"{name}.png"
-    svg = directory / f"{name}.svg"
-    text = vlc.vegalite_to_svg(spec)  # render once; the PNG is rasterised from the SVG
-    svg.write_text(text, "utf-8")
-    png.write_bytes(vlc.svg_to_png(text, scale=2))
-    return {"png": png, "svg": svg}
+    drawn = vlc.vegalite_to_svg(spec)
+    data = {"svg": drawn.encode("utf-8"), "png": vlc.svg_to_png(drawn, scale=2),
+            "jpg": vlc.svg_to_jpeg(drawn, scale=2, quality=90)}  # fmt: skip
+    for kind, path in out.items():
+        path.write_bytes(data[kind])
+    if hit is not None:
+        try:
+            hit["svg"].parent.mkdir(parents=True, exist_ok=True)
+            for kind in ("png", "jpg", "svg"):  # the SVG last: its presence means complete
+                hit[kind].write_bytes(data[kind])
+        except OSError:
+            pass  # a cache that cannot be written is simply not kept
+    return out

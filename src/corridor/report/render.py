@@ -1,8 +1,9 @@
-"""Write a brief's output folder: HTML, PDF, chart PNG/SVG, data.json and one CSV per table.
+"""Write a brief's output folder: HTML, PDF, chart SVG/PNG, data.json and one CSV per table.
 
 ``brief.html`` is self-contained (inline CSS, charts as SVG data URIs) so it works offline;
-``brief.pdf`` is WeasyPrint's rendering of the same HTML: A4, page numbers, a table of contents
-with page numbers, and a SYNTHETIC banner on every page when any input is synthetic.
+``brief.pdf`` is WeasyPrint's rendering of the same HTML: A4, page numbers, contents with
+page numbers, and a SYNTHETIC banner on every page when any input is synthetic. Every cell
+is formatted from its column's unit (:func:`corridor.units.fmt_value`).
 """
 
 from __future__ import annotations
@@ -15,13 +16,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from corridor.units import Unit, fmt_value
+
 if TYPE_CHECKING:
-    from corridor.report.worker import RenderWorker
-    from corridor.services.brief import Brief
+    from corridor.report.worker import InlineRenderer, RenderWorker
+    from corridor.services.brief import Brief, Table
 
 __all__ = ["RENDER_STEPS", "BriefFiles", "render_brief", "render_html"]
 
-RENDER_STEPS = ("charts", "html", "pdf", "data")
+RENDER_STEPS = (("charts", "charts (SVG + PNG)"), ("html", "brief.html"),
+                ("data", "data.json + CSVs"), ("pdf", "brief.pdf"))  # fmt: skip
 TEMPLATES = Path(__file__).parent / "templates"
 
 
@@ -47,11 +51,16 @@ def _data_uri(path: Path, mime: str) -> str:
     return f"data:{mime};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
 
-def render_html(brief: Brief, images: dict[str, str]) -> str:
-    """The brief as one HTML document; ``images`` maps chart names to ``src`` URIs."""
-    import jinja2
+def render_html(
+    brief: Brief, images: dict[str, str], *, printed: bool = False, cover_only: bool = False
+) -> str:
+    """The brief as one HTML document; ``images`` maps chart names to ``src`` URIs.
 
-    from corridor.services.brief import UNIT_LABELS, fmt_number
+    ``printed``: the variant WeasyPrint lays out (the cover on its own page, contents with
+    page-number slots); ``cover_only``: just that cover, with ``@@PG:<id>@@`` and
+    ``@@PAGES@@`` where the page numbers go (filled in once the body is laid out).
+    """
+    import jinja2
 
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
@@ -59,22 +68,44 @@ def render_html(brief: Brief, images: dict[str, str]) -> str:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["fmt"] = fmt_number
+    env.filters["fmt"] = fmt_value
     css = (TEMPLATES / "brief.css").read_text("utf-8")
+    head = brief.section("headline")
+    summary = next((s for s in brief.sections if s.id == "summary"), None)
+    body = [s for s in brief.sections if s.id != "summary"]
     return env.get_template("brief.html.j2").render(
-        brief=brief, images=images, css=css, units=UNIT_LABELS
+        brief=brief,
+        images=images,
+        css=css,
+        head=head,
+        summary=summary,
+        sections=body,
+        printed=printed or cover_only,
+        cover_only=cover_only,
     )
 
 
-def _write_csv(path: Path, table: Any, brief: Brief) -> None:
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: Any) -> Any:
+    """A CSV cell no spreadsheet runs as a formula (as :func:`corridor.cli.render.csv_safe`)."""
+    if isinstance(value, list):
+        value = ";".join(map(str, value))
+    if isinstance(value, str) and value.startswith(_FORMULA):
+        return "'" + value
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _write_csv(path: Path, table: Table, brief: Brief) -> None:
     extra = {"source": ";".join(brief.sources), "dataset": ";".join(brief.datasets),
-             "synthetic": brief.synthetic}  # fmt: skip
-    keys = [c.key for c in table.columns]
+             "report": brief.report, "synthetic": brief.synthetic}  # fmt: skip
+    keys = [c.name for c in table.columns]
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=[*keys, *extra], lineterminator="\n")
         writer.writeheader()
         for row in table.rows:
-            writer.writerow({**{k: row.get(k) for k in keys}, **extra})
+            writer.writerow({**{k: csv_safe(row.get(k)) for k in keys}, **extra})
 
 
 def render_brief(
@@ -83,7 +114,7 @@ def render_brief(
     *,
     pdf: bool = True,
     progress: Callable[[str], None] | None = None,
-    worker: RenderWorker | None = None,
+    worker: RenderWorker | InlineRenderer | None = None,
 ) -> BriefFiles:
     """Write the output folder for ``brief``.
 
@@ -93,13 +124,13 @@ def render_brief(
         pdf: Also render ``brief.pdf`` with WeasyPrint.
         progress: Called with each step name (see :data:`RENDER_STEPS`).
         worker: A :class:`~corridor.report.worker.RenderWorker` for ``folder`` that already
-            received every section (the CLI overlaps drawing with the analytics); without
-            one, a worker is started here.
+            received every section (the CLI overlaps drawing with the indicators); without
+            one, charts and PDF are drawn in this process.
     """
     if worker is None:
-        from corridor.report.worker import RenderWorker
+        from corridor.report.worker import InlineRenderer
 
-        with RenderWorker(folder) as own:
+        with InlineRenderer(folder, pdf=pdf) as own:
             for section in brief.sections:
                 own.submit(section)
             return render_brief(brief, folder, pdf=pdf, progress=progress, worker=own)
@@ -110,25 +141,28 @@ def render_brief(
                        data=folder / "data.json")  # fmt: skip
     tell("charts")
     files.charts = worker.charts()
-    images = {n: _data_uri(p["svg"], "image/svg+xml") for n, p in files.charts.items()}
     tell("html")
-    html = render_html(brief, images)
-    files.html.write_text(html, "utf-8")
-    if pdf:
-        tell("pdf")
-        files.pdf = worker.pdf(html, folder / "brief.pdf")
+    if pdf:  # the PDF shows 2× JPEG rasters (embedded as they are: the quickest to write)
+        jpeg = {n: p["jpg"].name for n, p in files.charts.items()}
+        finish = worker.start_pdf(render_html(brief, jpeg, printed=True),
+                                  render_html(brief, jpeg, cover_only=True),
+                                  folder / "brief.pdf")  # fmt: skip
+    images = {n: _data_uri(p["svg"], "image/svg+xml") for n, p in files.charts.items()}
+    files.html.write_text(render_html(brief, images), "utf-8")
     tell("data")
     doc = brief.model_dump(mode="json", by_alias=True)
-    doc["units"] = {"usd": "USD", "kg": "kg", "fraction": "fraction 0-1 (0.12 = 12 %)",
-                    "pp": "change of a fraction (0.01 = 1 percentage point)",
-                    "usd_per_kg": "USD/kg", "hhi": "0-10,000", "rank": "1 = largest"}  # fmt: skip
-    doc["files"] = {"charts": {n: {k: p.name for k, p in v.items()}
-                               for n, v in files.charts.items()}}  # fmt: skip
+    doc["units"] = {u.value: u.label for u in Unit}
     for section in brief.sections:
         for table in section.tables:
             path = folder / f"table-{table.name}.csv"
             _write_csv(path, table, brief)
             files.tables[table.name] = path
-    doc["files"]["tables"] = {n: p.name for n, p in files.tables.items()}
+    doc["files"] = {
+        "charts": {n: {k: p.name for k, p in v.items()} for n, v in files.charts.items()},
+        "tables": {n: p.name for n, p in files.tables.items()},
+    }
     files.data.write_text(json.dumps(doc, indent=2, ensure_ascii=False), "utf-8")
+    if pdf:
+        tell("pdf")
+        files.pdf = finish()
     return files

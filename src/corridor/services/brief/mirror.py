@@ -1,0 +1,161 @@
+"""Mirror check: the importer's report of the trade against the exporter's own report."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from corridor.analytics.constants import CIF_FOB_BOUNDS, WEIGHT_BOUNDS
+from corridor.services.brief import words as w
+from corridor.services.brief.model import ChartSpec, Fact, Section, Series, Table, TableColumn
+from corridor.units import Unit, fmt_value
+
+if TYPE_CHECKING:
+    from corridor.services.result import Result
+    from corridor.services.session import Session
+
+__all__ = ["build", "point", "result", "totals"]
+
+
+def result(s: Session) -> Result:
+    """The mirror indicator: both reports of each HS line and year, in the brief's measure."""
+    return s.indicator("mirror")
+
+
+def totals(res: Result) -> list[dict[str, Any]]:
+    """Per year, each side's report summed over the HS lines it reports (for display).
+
+    The indicator pairs the reports line by line; a director reads the corridor's total,
+    so the lines are added up here, with how many lines each year had and how many were
+    flagged. Gap and ratio are those of the two totals.
+    """
+    years: dict[int, dict[str, Any]] = {}
+    for r in res.to_pylist():
+        y = years.setdefault(
+            r["year"],
+            {
+                "year": r["year"],
+                "importer_report": None,
+                "exporter_report": None,
+                "lines": 0,
+                "flagged": 0,
+            },
+        )
+        for k in ("importer_report", "exporter_report"):
+            if r[k] is not None:
+                y[k] = (y[k] or 0.0) + r[k]
+        y["lines"] += 1
+        y["flagged"] += r["flag"] is not None
+    out = [years[k] for k in sorted(years)]
+    for y in out:
+        a, b = y["importer_report"], y["exporter_report"]
+        y["gap"] = a - b if a is not None and b is not None else None
+        y["ratio"] = a / b if a is not None and b else None
+    return out
+
+
+def _labels(s: Session) -> tuple[str, str]:
+    imp, exp = s.query.importer.name, s.query.exporter.name
+    if s.measure == "value":
+        return f"{imp}'s report (imports, CIF)", f"{exp}'s report (exports, FOB)"
+    return f"{imp}'s report (imports, net weight)", f"{exp}'s report (exports, net weight)"
+
+
+def point(s: Session) -> str | None:
+    """The two reports compared in the last year both report, in one sentence."""
+    both = [y for y in totals(result(s)) if y["ratio"] is not None]
+    if not both:
+        return None
+    last = both[-1]
+    imp, exp = s.query.importer.name, s.query.exporter.name
+    return (f"{imp}'s report of these imports was {fmt_value(last['ratio'], 'ratio')}× "
+            f"{exp}'s own report of the exports in {last['year']}")  # fmt: skip
+
+
+def build(s: Session) -> Section:
+    """The mirror section (the mirror indicator: both reports in the brief's measure)."""
+    res = result(s)
+    rows = totals(res)
+    imp, exp = s.query.importer.name, s.query.exporter.name
+    sec = Section(id="mirror", title="Mirror check: two reports of the same trade",
+                  provenance=res.provenance.as_dict(), source=w.source_line(s, res))  # fmt: skip
+    unit = res.column("importer_report").unit
+    a, b = _labels(s)
+    both = [y for y in rows if y["ratio"] is not None]
+    if not both:
+        sec.available = False
+        sec.missing = f"{imp} and {exp} never both report the same year and product line."
+        return sec
+    if s.measure == "weight":
+        sec.findings.append("No value data: the two reports are compared by net weight.")
+    last = both[-1]
+    sec.findings.append(
+        f"In {last['year']} {imp} reported {fmt_value(last['importer_report'], unit)} of "
+        f"imports from {exp} and {exp} reported {fmt_value(last['exporter_report'], unit)} of "
+        f"exports to {imp}: {imp}'s figure is {fmt_value(last['ratio'], 'ratio')}× {exp}'s "
+        f"(gap {fmt_value(last['gap'], unit)})."
+    )
+    if len(both) > 1:
+        ratios = [y["ratio"] for y in both]
+        sec.findings.append(
+            f"Over {w.span(both[0]['year'], last['year'])} the ratio ranged {min(ratios):.2f}–"
+            f"{max(ratios):.2f}" + ("; freight and insurance usually put CIF 0–20 % above FOB."
+                                    if s.measure == "value" else
+                                    "; the same goods should weigh the same on both sides.")
+        )  # fmt: skip
+    flagged = sum(y["flagged"] for y in rows)
+    lines = sum(y["lines"] for y in rows)
+    if flagged:
+        kinds = sorted({r["flag"] for r in res.to_pylist() if r["flag"]})
+        sec.findings.append(f"{flagged} of {lines} line-years are flagged ({'; '.join(kinds)}).")
+    sec.facts += [
+        Fact.of("importer_report", f"{a}, {last['year']}", last["importer_report"], unit),
+        Fact.of("exporter_report", f"{b}, {last['year']}", last["exporter_report"], unit),
+        Fact.of("gap", f"gap, {last['year']}", last["gap"], unit),
+        Fact.of("ratio", f"{imp}'s report / {exp}'s report, {last['year']}", last["ratio"],
+                res.column("ratio").unit),
+    ]  # fmt: skip
+    cols = [
+        TableColumn.of(res, "year", "Year"),
+        TableColumn.of(res, "importer_report", a),
+        TableColumn.of(res, "exporter_report", b),
+        TableColumn.of(res, "gap", "Gap"),
+        TableColumn.of(res, "ratio", "Ratio"),
+        TableColumn(
+            name="lines", label="Lines", unit=Unit.COUNT, meaning="HS lines either side reports"
+        ),
+        TableColumn(
+            name="flagged",
+            label="Flagged",
+            unit=Unit.COUNT,
+            meaning="lines with one report missing or a ratio out of bounds",
+        ),
+    ]
+    lo, hi = CIF_FOB_BOUNDS if s.measure == "value" else WEIGHT_BOUNDS
+    what = "CIF/FOB" if s.measure == "value" else "net weight"
+    notes = f"A {what} ratio outside {lo:.2f}–{hi:.2f} is flagged."
+    sec.tables.append(
+        Table(name="mirror", title=f"{exp} → {imp} as reported by each side, summed over "
+              f"HS{s.level} lines", columns=cols, rows=rows, indicator="mirror",
+              note=notes + " Each side's total is over the lines it reports; "
+              "table-mirror_lines.csv holds every line.")
+    )  # fmt: skip
+    line_cols = [TableColumn.of(res, n, n) for n in res.names]
+    sec.tables.append(Table(name="mirror_lines", title="Mirror check by HS line",
+                            columns=line_cols, rows=res.to_pylist(), indicator="mirror",
+                            printed=False))  # fmt: skip
+    pts = [{"year": y["year"], "amount": y[k], "series": name} for y in rows
+           for k, name in (("importer_report", a), ("exporter_report", b))
+           if y[k] is not None]  # fmt: skip
+    if len(rows) < 2:  # a trend needs two years
+        return sec
+    sec.charts.append(
+        ChartSpec(name="mirror", kind="line", title=point(s) or f"{a} against {b}",
+                  subtitle=f"{exp} → {imp}, {w.scope_short(s)}, "
+                  + ("value, USD" if s.measure == "value" else "net weight")
+                  + ", each side's total over the lines it reports",
+                  x="year", y="amount",
+                  series=[Series(name=a, role="reference"), Series(name=b, role="exporter")],
+                  unit=unit, value_title="value" if s.measure == "value" else "net weight",
+                  rows=pts, source=w.source_line(s, res))
+    )  # fmt: skip
+    return sec
