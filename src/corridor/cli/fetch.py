@@ -55,7 +55,6 @@ def _key(key_file: Path | None) -> str | None:
 
 def _years(text: str) -> tuple[int, ...]:
     from corridor.cli.app import parse_years
-
     from corridor.errors import InvalidQuery
 
     span = parse_years(text)
