@@ -55,6 +55,9 @@ class CorridorGroup(TyperGroup):
                 "typer"
             ):
                 raise
+            if isinstance(exc, RuntimeError) and "interrupted" in str(exc).lower():  # DuckDB
+                typer.echo("interrupted — run the same command again to resume", err=True)
+                raise typer.Exit(130) from None
             state = ctx.find_object(State)
             if state and state.debug:
                 raise
@@ -121,7 +124,9 @@ def open_wh(ctx: typer.Context, *, sample: bool = False, read_only: bool = False
 
 
 def parse_years(text: str | None) -> tuple[int, int] | None:
-    """'2015-2024' or '2022' → (first, last); validated to 1988–2030."""
+    """'2015-2024' or '2022' → (first, last); validated to the accepted year range."""
+    from corridor.reference.codes import YEAR_MAX, YEAR_MIN
+
     if not text:
         return None
     first, _, last = text.partition("-")
@@ -130,8 +135,8 @@ def parse_years(text: str | None) -> tuple[int, int] | None:
     except ValueError:
         raise InvalidQuery(f"years '{text}': expected YYYY or YYYY-YYYY") from None
     for y in years:
-        if not 1988 <= y <= 2030:
-            raise InvalidQuery(f"year {y} outside 1988–2030")
+        if not YEAR_MIN <= y <= YEAR_MAX:
+            raise InvalidQuery(f"year {y} outside {YEAR_MIN}–{YEAR_MAX}")
     if years[0] > years[1]:
         raise InvalidQuery(f"empty year range '{text}' (first year after last)")
     return years

@@ -2,19 +2,20 @@
 
 The same plan loads a response saved by a user, a recorded fixture and the (gzip) responses
 the API client archives. The envelope (count, error, status) is read from the bytes around
-the ``data`` array; the array itself is cut out to a temporary file and parsed by DuckDB as a
-JSON array (fast, parallel, never Python objects). A response cut short is caught because its
-envelope no longer closes, or because the records read differ from ``count``.
+the ``data`` array, so that an error page, an HTML page or a cut response is named before
+DuckDB reads anything. DuckDB then reads the records — of ONE response or of hundreds at
+once (``read_text`` + ``from_json`` with only the fields the canonical row needs, each record
+numbered within its file) — never as Python objects. A response cut short is caught because
+its envelope no longer closes, or because the records read differ from ``count``.
 """
 
 from __future__ import annotations
 
 import gzip
 import json
-import os
 import re
 import shutil
-import tempfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,10 +27,13 @@ from corridor.sources.comtrade_records import (
     USED,
     canonical_select,
     field_lookup,
+    require_value,
 )
-from corridor.store.ingest import LoadPlan, RawFile
+from corridor.sources.registry import FileKind
+from corridor.store.plan import BatchRead, LoadPlan, RawFile, sql_str
+from corridor.store.scratch import scratch_file
 
-__all__ = ["Envelope", "comtrade_json_plan", "read_envelope"]
+__all__ = ["KIND", "Envelope", "comtrade_json_plan", "read_envelope"]
 
 _EDGE = 1 << 16
 _KEY = re.compile(rb'"([A-Za-z0-9_]+)"\s*:')
@@ -116,42 +120,61 @@ def read_envelope(path: Path) -> Envelope:
 
 
 def _plain_copy(raw: RawFile) -> tuple[Path, list[Path]]:
-    """A plain-text path for the response (gzip archives are inflated to a temp file)."""
+    """A plain-text path for the response (gzip archives are inflated to a scratch file).
+
+    Raises:
+        ParseError: for a truncated or corrupt gzip file (no scratch file is left behind).
+    """
     if not _is_gzip(raw.path):
         return raw.path, []
-    fd, tmp = tempfile.mkstemp(suffix=".json", prefix="corridor-")
-    with os.fdopen(fd, "wb") as out, gzip.open(raw.path, "rb") as src:
-        shutil.copyfileobj(src, out, 1 << 20)
-    return Path(tmp), [Path(tmp)]
+    tmp = scratch_file(".json")
+    try:
+        with tmp.open("wb") as out, gzip.open(raw.path, "rb") as src:
+            shutil.copyfileobj(src, out, 1 << 20)
+    except (OSError, EOFError, zlib.error) as exc:
+        tmp.unlink(missing_ok=True)
+        raise ParseError(
+            f"{raw.path}: truncated or corrupt gzip file ({exc}) — download or fetch it again"
+        ) from exc
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp, [tmp]
 
 
-def _cut(path: Path, span: tuple[int, int]) -> Path:
-    """Copy the bytes of the data array to a temp file that DuckDB reads as a JSON array."""
-    fd, tmp = tempfile.mkstemp(suffix=".json", prefix="corridor-records-")
-    with os.fdopen(fd, "wb") as out, path.open("rb") as src:
-        src.seek(span[0])
-        remaining = span[1] - span[0] + 1
-        while remaining:
-            block = src.read(min(remaining, 1 << 20))
-            if not block:
-                break
-            out.write(block)
-            remaining -= len(block)
-    return Path(tmp)
+def _select(files: list[tuple[str, int | str]], used: dict[str, str]) -> str:
+    """One SELECT of the canonical rows of many responses: ``(path, file id SQL)`` pairs."""
+    record = {spelling: RECORD_FIELDS[name] for name, spelling in used.items()}
+    spec = json.dumps({"data": [record]})
+    rename = ", ".join(f'r."{spelling}" AS "{name}"' for name, spelling in used.items())
+    paths = ", ".join(sql_str(path) for path, _ in files)
+    ids = ", ".join(f"({sql_str(path)}, {file_id})" for path, file_id in files)
+    relation = f"""(SELECT {rename}, _file_id, _rn FROM (
+            SELECT b.file_id AS _file_id, unnest(t.j.data) AS r,
+                   unnest(generate_series(1, len(t.j.data))) AS _rn
+            FROM (SELECT filename, from_json(content, {sql_str(spec)}) AS j
+                  FROM read_text([{paths}])) t
+            JOIN (VALUES {ids}) b(path, file_id) ON t.filename = b.path))"""
+    return canonical_select(relation, present=set(used), row_number="_rn", file_id="c._file_id")
 
 
 def comtrade_json_plan(raw: RawFile) -> LoadPlan:
     """Describe how to load one saved Comtrade v1 JSON response (plain or gzip)."""
     plain, cleanup = _plain_copy(raw)
     try:
+        return _plan(raw, plain, cleanup)
+    except BaseException:
+        for p in cleanup:
+            p.unlink(missing_ok=True)
+        raise
+
+
+def _plan(raw: RawFile, plain: Path, cleanup: list[Path]) -> LoadPlan:
+    try:
         env = read_envelope(plain)
     except ParseError as exc:
-        for p in cleanup:
-            p.unlink(missing_ok=True)
         raise ParseError(str(exc).replace(str(plain), str(raw.path))) from exc
     except InputFileError as exc:
-        for p in cleanup:
-            p.unlink(missing_ok=True)
         raise InputFileError(str(exc).replace(str(plain), str(raw.path))) from exc
     if env.error:
         raise InputFileError(f"{raw.path}: the response carries an error: {env.error}")
@@ -161,26 +184,30 @@ def comtrade_json_plan(raw: RawFile) -> LoadPlan:
     if env.fields and missing:
         raise ParseError(f"{raw.path}: records lack required fields: {', '.join(missing)}")
     if env.span is None or not env.fields:  # no records: an honest "no data"
-        relation = "(SELECT NULL AS none WHERE false)"
-        present: set[str] = set()
-    else:
-        records = _cut(plain, env.span)
-        cleanup.append(records)
-        used = {n: s for n, s in env.fields.items() if n in USED}  # parse only what is used
-        struct = ", ".join(
-            f"'{spelling}': '{RECORD_FIELDS[name]}'" for name, spelling in used.items()
+        select = canonical_select(
+            "(SELECT NULL AS none WHERE false)", present=set(), row_number="NULL"
         )
-        rename = ", ".join(f'"{spelling}" AS "{name}"' for name, spelling in used.items())
-        quoted = str(records).replace("'", "''")
-        relation = f"""(SELECT {rename} FROM read_json('{quoted}', format = 'array',
-                        columns = {{{struct}}}, maximum_object_size = 16777216))"""
-        present = set(used)
-    select = canonical_select(relation, present=present, row_number="row_number() OVER ()")
+        return LoadPlan(select, COMTRADE_DATASET, row_label="record", allow_empty=True,
+                        expected_rows=env.count, cleanup=cleanup)  # fmt: skip
+    used = {n: s for n, s in env.fields.items() if n in USED}  # parse only what is used
+    require_value(raw.path, set(used), where="record 1")
     return LoadPlan(
-        select,
+        _select([(str(plain), "$file_id")], used),
         COMTRADE_DATASET,
         row_label="record",
-        allow_empty=env.count == 0 or env.span is None,
+        allow_empty=env.count == 0,
         expected_rows=env.count,
         cleanup=cleanup,
+        batch=BatchRead(
+            ("comtrade-json", tuple(sorted(used.items()))),
+            plain,
+            lambda files: _select(files, used),
+        ),
     )
+
+
+KIND = FileKind(
+    "comtrade-json",
+    "Saved UN Comtrade API v1 JSON responses (plain or gzip)",
+    comtrade_json_plan,
+)
