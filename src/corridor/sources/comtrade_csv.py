@@ -1,7 +1,8 @@
 """UN Comtrade Plus portal CSV exports (``TradeData_2_20_2025_10_30_9.csv``).
 
 Quirks handled (sources.md §2): the portal writes latin-1/cp1252 bytes, but a file opened
-and saved again is often UTF-8 (with or without a BOM), so the encoding is detected; CRLF;
+and saved again is often UTF-8 (with or without a BOM), so the encoding is detected and a
+cp1252 file is read through a UTF-8 copy in the scratch directory; CRLF;
 a trailing comma on every data row (48 fields against a 47-name header); quoted numbers;
 camelCase or PascalCase names. An export without ``primaryValue`` takes the CIF value of
 imports and the FOB value of exports.
@@ -23,6 +24,7 @@ from corridor.sources.comtrade_records import (
 )
 from corridor.sources.registry import FileKind
 from corridor.store.plan import LoadPlan, RawFile, sql_str
+from corridor.store.scratch import scratch_file
 
 __all__ = ["KIND", "comtrade_csv_plan", "detect_encoding"]
 
@@ -30,7 +32,7 @@ _BOM = b"\xef\xbb\xbf"
 
 
 def detect_encoding(path: Path) -> str:
-    """'utf-8' when the whole file is valid UTF-8 (BOM or not), else 'latin-1' (cp1252).
+    """'utf-8' when the whole file is valid UTF-8 (BOM or not), else 'cp1252' (latin-1).
 
     Raises:
         InputFileError: for UTF-16 text, which the portal never writes.
@@ -48,8 +50,23 @@ def detect_encoding(path: Path) -> str:
                 decoder.decode(block)
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
-            return "latin-1"  # every byte is a latin-1 character; names are not stored
+            return "cp1252"
     return "utf-8"
+
+
+def _utf8_copy(path: Path) -> Path:
+    """A UTF-8 copy of a cp1252 file in the scratch directory (the caller removes it)."""
+    tmp = scratch_file(".csv")
+    decoder = codecs.getincrementaldecoder("cp1252")(errors="replace")  # 5 unused bytes
+    try:
+        with path.open("rb") as src, tmp.open("w", encoding="utf-8", newline="") as out:
+            while block := src.read(1 << 20):
+                out.write(decoder.decode(block))
+            out.write(decoder.decode(b"", final=True))
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
 
 
 def _first_lines(path: Path, encoding: str, n: int = 2) -> list[str]:
@@ -93,12 +110,14 @@ def comtrade_csv_plan(raw: RawFile) -> LoadPlan:
     if trailing:
         columns.append(("_trailing", "VARCHAR"))
     spec = ", ".join(f"'{n}': '{t}'" for n, t in columns)
-    relation = f"""read_csv({sql_str(str(raw.path))}, header = false, skip = 1,
+    read = raw.path if encoding == "utf-8" else _utf8_copy(raw.path)
+    relation = f"""read_csv({sql_str(str(read))}, header = false, skip = 1,
                             auto_detect = false, delim = ',', quote = '"', escape = '"',
-                            encoding = '{encoding}', columns = {{{spec}}}, nullstr = '',
+                            encoding = 'utf-8', columns = {{{spec}}}, nullstr = '',
                             strict_mode = true)"""
     select = canonical_select(relation, present=present, row_number="row_number() OVER ()")
-    return LoadPlan(select, COMTRADE_DATASET, row_label="line", row_offset=1)
+    cleanup = [] if read == raw.path else [read]
+    return LoadPlan(select, COMTRADE_DATASET, row_label="line", row_offset=1, cleanup=cleanup)
 
 
 KIND = FileKind(
