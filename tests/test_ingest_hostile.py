@@ -13,12 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from test_ingest_errors import BACI_NAME, GOOD, populated, snapshot, write  # noqa: F401
+import test_ingest_errors
+from test_ingest_errors import BACI_NAME, GOOD, snapshot, write
 
 API = "comtrade-api/data/comtradeapi.un.org/data/v1/get/C/A/HS-60a6ad.json"
 TABLE = ["--map", "year=year,reporter=rep,partner=par,value=usd", "--set", "flow=M",
          "--set", "hs_code=7601", "--set", "hs_rev=H0", "--value-basis", "CIF",
          "--dataset", "t"]  # fmt: skip
+populated = test_ingest_errors.populated  # the same fixture: a warehouse holding data
 PORTAL_HEADER = "refYear,period,reporterCode,partnerCode,flowCode,cmdCode,primaryValue\n"
 
 

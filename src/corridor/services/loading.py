@@ -28,7 +28,7 @@ def plan_for_kind(kind: str, **options: Any) -> Callable[[RawFile], LoadPlan]:
 def raw_files(paths: Iterable[Path], kind: str) -> list[RawFile]:
     """Check and hash files (two at a time: hashing releases the GIL); the first bad one raises."""
     paths = [Path(p) for p in paths]
-    if len(paths) < 2:
+    if len(paths) < 2 or sum(p.stat().st_size for p in paths if p.is_file()) < 1 << 28:
         return [raw_file(p, kind=kind) for p in paths]
     with ThreadPoolExecutor(max_workers=2) as pool:
         return list(pool.map(lambda p: raw_file(p, kind=kind), paths))

@@ -17,6 +17,7 @@ import re
 import shutil
 import zlib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from corridor.errors import InputFileError, ParseError
@@ -35,10 +36,9 @@ from corridor.store.scratch import scratch_file
 
 __all__ = ["KIND", "Envelope", "comtrade_json_plan", "read_envelope"]
 
-_EDGE = 1 << 16
+_EDGE = 1 << 14
 _KEY = re.compile(rb'"([A-Za-z0-9_]+)"\s*:')
 _DATA = re.compile(rb'"data"\s*:\s*\[')
-_ARRAY_END = re.compile(rb"[}\[]\s*\]")
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,16 @@ def _edges(path: Path) -> tuple[bytes, bytes, int]:
         fh.seek(max(0, size - _EDGE))
         tail = fh.read()
     return head, tail, size
+
+
+def _array_end(tail: bytes) -> int:
+    """Offset of the last ']' that closes an array of objects (or an empty one); -1 if none."""
+    i = len(tail)
+    while (i := tail.rfind(b"]", 0, i)) >= 0:
+        before = tail[:i].rstrip()
+        if before.endswith((b"}", b"[")):
+            return i
+    return -1
 
 
 def _fields(first_record: bytes) -> dict[str, str]:
@@ -100,10 +110,10 @@ def read_envelope(path: Path) -> Envelope:
         meta, span, fields = _loads(path, path.read_bytes()), None, {}
     else:
         start = start_match.end() - 1
-        ends = list(_ARRAY_END.finditer(tail))
-        if not ends:
+        close = _array_end(tail)
+        if close < 0:
             raise ParseError(f"{path}: not valid JSON (truncated: the data array never closes)")
-        end = size - len(tail) + ends[-1].end() - 1
+        end = size - len(tail) + close
         meta = _loads(path, head[:start] + b"[]" + tail[end - (size - len(tail)) + 1 :])
         span, fields = (start, end), _fields(head[start:])
     status = meta.get("statusCode", meta.get("status_code"))
@@ -142,11 +152,24 @@ def _plain_copy(raw: RawFile) -> tuple[Path, list[Path]]:
     return tmp, [tmp]
 
 
-def _select(files: list[tuple[str, int | str]], used: dict[str, str]) -> str:
-    """One SELECT of the canonical rows of many responses: ``(path, file id SQL)`` pairs."""
-    record = {spelling: RECORD_FIELDS[name] for name, spelling in used.items()}
+_RELATION = "\x00relation\x00"
+
+
+@lru_cache(maxsize=32)
+def _template(used: tuple[tuple[str, str], ...]) -> tuple[str, str, str]:
+    """The JSON spec, the renaming and the canonical SELECT (relation left open) for fields."""
+    record = {spelling: RECORD_FIELDS[name] for name, spelling in used}
     spec = json.dumps({"data": [record]})
-    rename = ", ".join(f'r."{spelling}" AS "{name}"' for name, spelling in used.items())
+    rename = ", ".join(f'r."{spelling}" AS "{name}"' for name, spelling in used)
+    select = canonical_select(
+        _RELATION, present={n for n, _ in used}, row_number="_rn", file_id="c._file_id"
+    )
+    return spec, rename, select
+
+
+def _select(files: list[tuple[str, int | str]], used: tuple[tuple[str, str], ...]) -> str:
+    """One SELECT of the canonical rows of many responses: ``(path, file id SQL)`` pairs."""
+    spec, rename, select = _template(used)
     paths = ", ".join(sql_str(path) for path, _ in files)
     ids = ", ".join(f"({sql_str(path)}, {file_id})" for path, file_id in files)
     relation = f"""(SELECT {rename}, _file_id, _rn FROM (
@@ -155,7 +178,7 @@ def _select(files: list[tuple[str, int | str]], used: dict[str, str]) -> str:
             FROM (SELECT filename, from_json(content, {sql_str(spec)}) AS j
                   FROM read_text([{paths}])) t
             JOIN (VALUES {ids}) b(path, file_id) ON t.filename = b.path))"""
-    return canonical_select(relation, present=set(used), row_number="_rn", file_id="c._file_id")
+    return select.replace(_RELATION, relation)
 
 
 def comtrade_json_plan(raw: RawFile) -> LoadPlan:
@@ -189,8 +212,8 @@ def _plan(raw: RawFile, plain: Path, cleanup: list[Path]) -> LoadPlan:
         )
         return LoadPlan(select, COMTRADE_DATASET, row_label="record", allow_empty=True,
                         expected_rows=env.count, cleanup=cleanup)  # fmt: skip
-    used = {n: s for n, s in env.fields.items() if n in USED}  # parse only what is used
-    require_value(raw.path, set(used), where="record 1")
+    used = tuple(sorted((n, s) for n, s in env.fields.items() if n in USED))  # only what is used
+    require_value(raw.path, {n for n, _ in used}, where="record 1")
     return LoadPlan(
         _select([(str(plain), "$file_id")], used),
         COMTRADE_DATASET,
@@ -199,7 +222,7 @@ def _plan(raw: RawFile, plain: Path, cleanup: list[Path]) -> LoadPlan:
         expected_rows=env.count,
         cleanup=cleanup,
         batch=BatchRead(
-            ("comtrade-json", tuple(sorted(used.items()))),
+            ("comtrade-json", used),
             plain,
             lambda files: _select(files, used),
         ),
