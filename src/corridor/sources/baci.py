@@ -144,6 +144,7 @@ def baci_plan(raw: RawFile, *, product_codes: set[str] | None = None) -> LoadPla
         weight_scale=1000.0,
         target="trade_baci",
         hs_rev=rev,
+        ordered=False,  # the key (t, i, j, k) names a line; line numbers only on errors
         locate=lambda con, row: _locate(con, raw.path, row),
         explain=lambda con: _explain(con, raw.path),
     )

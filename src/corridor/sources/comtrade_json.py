@@ -19,6 +19,7 @@ import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from corridor.errors import InputFileError, ParseError
 from corridor.sources.comtrade_records import (
@@ -33,6 +34,9 @@ from corridor.sources.comtrade_records import (
 from corridor.sources.registry import FileKind
 from corridor.store.plan import BatchRead, LoadPlan, RawFile, sql_str
 from corridor.store.scratch import scratch_file
+
+if TYPE_CHECKING:
+    import duckdb
 
 __all__ = ["KIND", "Envelope", "comtrade_json_plan", "read_envelope"]
 
@@ -175,10 +179,37 @@ def _select(files: list[tuple[str, int | str]], used: tuple[tuple[str, str], ...
     relation = f"""(SELECT {rename}, _file_id, _rn FROM (
             SELECT b.file_id AS _file_id, unnest(t.j.data) AS r,
                    unnest(generate_series(1, len(t.j.data))) AS _rn
-            FROM (SELECT filename, from_json(content, {sql_str(spec)}) AS j
+            FROM (SELECT filename, json_transform_strict(content, {sql_str(spec)}) AS j
                   FROM read_text([{paths}])) t
             JOIN (VALUES {ids}) b(path, file_id) ON t.filename = b.path))"""
     return select.replace(_RELATION, relation)
+
+
+def _explain(
+    con: duckdb.DuckDBPyConnection, plain: Path, path: Path, used: tuple[tuple[str, str], ...]
+) -> ParseError | None:
+    """The first record with a field that is missing or not of its type (None: none found)."""
+    checks = []
+    for name, spelling in used:
+        kind = RECORD_FIELDS[name]
+        key = sql_str(spelling)
+        checks.append(f"WHEN NOT json_contains(json_keys(rec), {sql_str(json.dumps(spelling))}) "
+                      f"THEN 'lacks the field {spelling} (every record needs the fields of the "
+                      "first)'")  # fmt: skip
+        if kind != "VARCHAR":
+            checks.append(
+                f"WHEN rec->>{key} IS NOT NULL AND TRY_CAST(rec->>{key} AS {kind}) IS NULL "
+                f"THEN 'cannot read ' || (rec->{key}) || ' in {spelling} as {kind.lower()}'"
+            )
+    row = con.execute(
+        f"""SELECT rn, problem FROM (
+                SELECT rn, CASE {" ".join(checks)} END AS problem FROM (
+                    SELECT unnest(j.data) AS rec, unnest(generate_series(1, len(j.data))) AS rn
+                    FROM (SELECT from_json(content, '{{"data": ["JSON"]}}') AS j
+                          FROM read_text({sql_str(str(plain))}))))
+            WHERE problem IS NOT NULL ORDER BY rn LIMIT 1"""
+    ).fetchone()
+    return None if row is None else ParseError(f"{path}: record {row[0]}: {row[1]}")
 
 
 def comtrade_json_plan(raw: RawFile) -> LoadPlan:
@@ -221,6 +252,7 @@ def _plan(raw: RawFile, plain: Path, cleanup: list[Path]) -> LoadPlan:
         allow_empty=env.count == 0,
         expected_rows=env.count,
         cleanup=cleanup,
+        explain=lambda con: _explain(con, plain, raw.path, used),
         batch=BatchRead(
             ("comtrade-json", used),
             plain,

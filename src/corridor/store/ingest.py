@@ -20,6 +20,7 @@ by the keys queries filter on (``schema.SORT_KEYS``). :func:`ingest` loads one f
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -319,7 +320,9 @@ def _insert(
         sql = batch.select([(str(f.plan.batch.path), f.file_id) for f in group])  # type: ignore[union-attr]
         params = {}
         name = f"{len(group)} files"
+    # ORDER BY: rows land sorted by the keys queries filter on (kept whatever the setting).
     insert = f"INSERT INTO {target} SELECT * FROM ({sql}) ORDER BY {sort_ordinals(target)}"
+    con.execute(f"SET preserve_insertion_order = {str(first.plan.ordered).lower()}")
     try:
         if progress:
             with Progress(con, lambda pct: progress(name, pct)):
@@ -328,6 +331,9 @@ def _insert(
             inserted = con.execute(insert, params).fetchone()[0]
     except duckdb.Error as exc:
         raise _ReadFailed(group, exc) from exc
+    finally:
+        with contextlib.suppress(duckdb.Error):  # an aborted transaction refuses statements
+            con.execute("SET preserve_insertion_order = true")
     if len(group) == 1:
         first.inserted = inserted
         return
@@ -349,6 +355,8 @@ def _explain(con: duckdb.DuckDBPyConnection, exc: BaseException) -> BaseExceptio
     if not isinstance(exc, _ReadFailed):
         return exc
     import duckdb
+
+    con.execute("SET preserve_insertion_order = true")  # row numbers below need file order
 
     culprit = _culprit(con, exc)
     if culprit.plan.explain:

@@ -104,6 +104,7 @@ class LoadPlan:
     expected_rows: int | None = None  # what the file says it holds (an envelope's count)
     target: str = "trade_rows"  # trade_rows | trade_baci (see store/schema.py)
     hs_rev: str | None = None  # the file's HS revision, when it has one (BACI)
+    ordered: bool = True  # read in file order (raw_row = row number); False lets DuckDB go wide
     # For files stored without raw_row: key columns → file row numbers (for messages).
     locate: Callable[[duckdb.DuckDBPyConnection, dict[str, object]], list[int]] | None = None
     # After the reader failed: find the bad line and say what is wrong with it (or None).
