@@ -21,14 +21,18 @@ __all__ = ["Warehouse", "open_warehouse"]
 
 @lru_cache(maxsize=1)
 def _reference_fingerprint() -> str:
-    """A hash of the packaged reference data, so a warehouse reloads it after an upgrade."""
-    from importlib.resources import files
+    """A hash of the packaged reference data, so a warehouse reloads it after an upgrade.
+
+    Read from the files themselves (not by importing ``corridor.reference``): cheap enough to
+    check on every open.
+    """
+    import corridor
 
     digest = hashlib.sha256(__version__.encode())
-    data = files("corridor.reference") / "data"
-    for name in sorted(p.name for p in data.iterdir()):
-        digest.update(name.encode())
-        digest.update((data / name).read_bytes())
+    data = Path(corridor.__file__).parent / "reference" / "data"
+    for path in sorted(data.iterdir()):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 
