@@ -7,8 +7,9 @@ original units are recorded in the ``datasets`` table.
 
 CEPII's files differ between releases: the header may be quoted, numbers may be right-aligned
 with spaces inside quotes (``"       13.235"``), missing quantities are ``NA`` padded or not,
-and ``k`` loses its leading zero. Every field is therefore read as text and trimmed; ``NA``
-and empty become NULL, ``k`` is zero-padded to six digits, and anything else that is not a
+and ``k`` loses its leading zero. A file whose data lines carry quotes is therefore read as
+text and trimmed field by field (``NA`` and empty become NULL); a plain one is read typed,
+which is faster. Either way ``k`` is zero-padded to six digits, and anything that is not a
 number is reported with its line, column and value.
 """
 
@@ -98,11 +99,18 @@ def baci_plan(raw: RawFile, *, product_codes: set[str] | None = None) -> LoadPla
     rev, year, version = parse_baci_name(raw.path)
     _check_header(raw.path)
     dataset = f"baci-HS{_rev_digits(rev)}-V{version}"
-    select = f"""
-        SELECT $file_id, {_field("t")}, {_field("i")}, {_field("j")}, {_field("k")},
-               {_field("v")} * 1000, {_field("q")} * 1000
-        FROM {_reader(raw.path)}
-    """
+    padded = _padded(raw.path)
+    if padded:
+        select = f"""
+            SELECT $file_id, {_field("t")}, {_field("i")}, {_field("j")}, {_field("k")},
+                   {_field("v")} * 1000, {_field("q")} * 1000
+            FROM {_reader(raw.path)}
+        """
+    else:
+        select = f"""
+            SELECT $file_id, t, i, j, {_field("k")}, v * 1000, q * 1000
+            FROM {_reader(raw.path, typed=True)}
+        """
     validations = [
         Validation(
             f"year <> {year}",
@@ -146,14 +154,24 @@ def baci_plan(raw: RawFile, *, product_codes: set[str] | None = None) -> LoadPla
         hs_rev=rev,
         ordered=False,  # the key (t, i, j, k) names a line; line numbers only on errors
         locate=lambda con, row: _locate(con, raw.path, row),
-        explain=lambda con: _explain(con, raw.path),
+        explain=(lambda con: _explain(con, raw.path)) if padded else None,
     )
 
 
-def _reader(path: Path) -> str:
-    columns = ", ".join(f"'{c}': 'VARCHAR'" for c in _TYPES)
+def _padded(path: Path) -> bool:
+    """True when the data lines carry quotes or padded NAs (CEPII's right-aligned layout)."""
+    with path.open("rb") as fh:
+        fh.readline()
+        sample = fh.read(1 << 16)
+    return b'"' in sample or b" NA" in sample
+
+
+def _reader(path: Path, *, typed: bool = False) -> str:
+    """read_csv of a BACI file: every column as text, or (``typed``) with its type."""
+    columns = ", ".join(f"'{c}': '{t if typed else 'VARCHAR'}'" for c, (t, _) in _TYPES.items())
+    nulls = "['NA', '']" if typed else "''"
     return f"""read_csv({sql_str(str(path))}, header = true, auto_detect = false, delim = ',',
-                    quote = '"', columns = {{{columns}}}, nullstr = '', strict_mode = true)"""
+                    quote = '"', columns = {{{columns}}}, nullstr = {nulls}, strict_mode = true)"""
 
 
 def _explain(con: duckdb.DuckDBPyConnection, path: Path) -> InputFileError | None:

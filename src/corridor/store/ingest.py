@@ -236,8 +236,8 @@ def _load(
                 f"{item.inserted:,} were read (truncated?)"
             )
     validate(con, files)
-    check_duplicates(con, files)
-    replace_rows(con, files)
+    shared = check_duplicates(con, files)
+    replace_rows(con, files, shared)
     _record(con, files)
 
 
