@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import re
 import shutil
 import zlib
@@ -174,13 +175,19 @@ def _template(used: tuple[tuple[str, str], ...]) -> tuple[str, str, str]:
 def _select(files: list[tuple[str, int | str]], used: tuple[tuple[str, str], ...]) -> str:
     """One SELECT of the canonical rows of many responses: ``(path, file id SQL)`` pairs."""
     spec, rename, select = _template(used)
-    paths = ", ".join(sql_str(path) for path, _ in files)
+    # read_text parses its files on one thread: one reader per core, joined by UNION ALL.
+    readers = min(len(files), len(os.sched_getaffinity(0)), 4)
+    parts = [files[i::readers] for i in range(readers)]
+    texts = " UNION ALL ".join(
+        f"SELECT filename, json_transform_strict(content, {sql_str(spec)}) AS j "
+        f"FROM read_text([{', '.join(sql_str(path) for path, _ in part)}])"
+        for part in parts
+    )
     ids = ", ".join(f"({sql_str(path)}, {file_id})" for path, file_id in files)
     relation = f"""(SELECT {rename}, _file_id, _rn FROM (
             SELECT b.file_id AS _file_id, unnest(t.j.data) AS r,
                    unnest(generate_series(1, len(t.j.data))) AS _rn
-            FROM (SELECT filename, json_transform_strict(content, {sql_str(spec)}) AS j
-                  FROM read_text([{paths}])) t
+            FROM ({texts}) t
             JOIN (VALUES {ids}) b(path, file_id) ON t.filename = b.path))"""
     return select.replace(_RELATION, relation)
 
