@@ -158,6 +158,7 @@ def _plain_copy(raw: RawFile) -> tuple[Path, list[Path]]:
 
 
 _RELATION = "\x00relation\x00"
+_BIG_FILE = 32 << 20
 
 
 @lru_cache(maxsize=32)
@@ -175,8 +176,10 @@ def _template(used: tuple[tuple[str, str], ...]) -> tuple[str, str, str]:
 def _select(files: list[tuple[str, int | str]], used: tuple[tuple[str, str], ...]) -> str:
     """One SELECT of the canonical rows of many responses: ``(path, file id SQL)`` pairs."""
     spec, rename, select = _template(used)
-    # read_text parses its files on one thread: one reader per core, joined by UNION ALL.
-    readers = min(len(files), len(os.sched_getaffinity(0)), 4)
+    # read_text parses its files on one thread: one reader per core, joined by UNION ALL —
+    # unless the files are big, when each reader's whole-file text would cost too much memory.
+    big = max(os.path.getsize(path) for path, _ in files) > _BIG_FILE
+    readers = 1 if big else min(len(files), len(os.sched_getaffinity(0)), 4)
     parts = [files[i::readers] for i in range(readers)]
     texts = " UNION ALL ".join(
         f"SELECT filename, json_transform_strict(content, {sql_str(spec)}) AS j "
