@@ -339,7 +339,6 @@ def machine() -> dict[str, Any]:
     cpu = models[0] if models else platform.processor()
     return {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
         "nproc": len(os.sched_getaffinity(0)),
         "cpu": cpu,
         "ram_gib": round(mem_kib / (1 << 20), 1),
@@ -427,9 +426,10 @@ def markdown(report: dict[str, Any]) -> str:
         "",
         f"{m['date']} · {m['nproc']} CPUs ({m['cpu']}) · {m['ram_gib']} GiB RAM · "
         f"Python {m['python']} · DuckDB {m['duckdb']} · pandas {m['pandas']} · "
-        f"pyarrow {m['pyarrow']} · corridor {m['corridor']} · load average at the start "
-        f"{m['load_average_1_5_15'][0]}, at the end {report['load_average_end'][0]} "
-        "(other work on the machine slows both sides)",
+        f"pyarrow {m['pyarrow']} · corridor {m['corridor']} · load average (1 min) at the "
+        f"start {(report['load_average_start'] or ['not recorded'])[0]}, at the end "
+        f"{report['load_average_end'][0]} "
+        "(other work on the shared machine slows both sides)",
         "",
         f"Inputs: BACI CSV {report['params']['rows']:,} rows "
         f"({report['inputs']['baci_mib']:,.0f} MiB); Comtrade v1 JSON "
@@ -488,6 +488,7 @@ def main(argv: list[str] | None = None) -> int:
         _child(args.child, args.paths, args.work)
         return 0
 
+    load_start = [round(x, 2) for x in os.getloadavg()]
     sys.path.insert(0, str(HERE))
     DATA.mkdir(parents=True, exist_ok=True)
     wanted = [c for c in args.cases.split(",") if c]
@@ -548,6 +549,7 @@ def main(argv: list[str] | None = None) -> int:
         "cases": cases,
     }
     report["targets"] = evaluate(cases, args.records)
+    report["load_average_start"] = load_start
     report["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1) + "\n")
