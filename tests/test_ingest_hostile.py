@@ -87,23 +87,22 @@ def test_implausible_magnitudes_are_a_data_quality_error(
     assert snapshot(warehouse_path) == populated
 
 
-def _corridor_temp_files() -> set[Path]:
-    return set(Path(tempfile.gettempdir()).glob("corridor-*"))
-
-
 def test_truncated_gzip_response_is_a_clear_error_and_leaves_no_temp_file(
-    cli, warehouse_path: Path, tmp_path: Path, fixtures: Path, populated: tuple
-) -> None:
+    cli, warehouse_path: Path, tmp_path: Path, fixtures: Path, populated: tuple,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
     whole = gzip.compress((fixtures / API).read_bytes())
     path = write(tmp_path, "r.json.gz", whole[: len(whole) // 2])
-    before = _corridor_temp_files()
+    system_tmp = tmp_path / "system-tmp"  # the system temp dir, private to this test
+    system_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(system_tmp))
     for _ in range(2):
         result = cli("ingest", "comtrade-json", path)
         assert result.exit_code == 3, result.output
         message = result.stderr.strip()
         assert message.count("\n") == 0
         assert f"error: {path}: truncated or corrupt gzip file" in message
-    assert _corridor_temp_files() == before  # nothing outside the data dirs
+    assert not any(system_tmp.iterdir())  # nothing outside the data dirs
     scratch = tmp_path / "corridor-cache" / "tmp"
     assert not scratch.exists() or not any(scratch.iterdir())  # nothing left inside either
     assert snapshot(warehouse_path) == populated
