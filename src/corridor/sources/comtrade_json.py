@@ -209,7 +209,8 @@ def _explain(
         if kind != "VARCHAR":
             checks.append(
                 f"WHEN rec->>{key} IS NOT NULL AND TRY_CAST(rec->>{key} AS {kind}) IS NULL "
-                f"THEN 'cannot read ' || (rec->{key}) || ' in {spelling} as {kind.lower()}'"
+                f"THEN 'cannot read ' || (rec->{key}) || ' in {spelling} as "
+                f"{'true or false' if kind == 'BOOLEAN' else 'a number'}'"
             )
     row = con.execute(
         f"""SELECT rn, problem FROM (
