@@ -28,6 +28,7 @@ test: lint
 	$(BIN)/pytest -q
 
 bench: install-dev
+	$(BIN)/pip install --quiet -e ".[bench]"
 	$(BIN)/python benchmarks/bench_ingest.py
 	$(BIN)/python benchmarks/bench_analytics.py
 	$(BIN)/python benchmarks/bench_brief.py

@@ -1,6 +1,6 @@
-"""Ingest benchmark: corridor vs idiomatic pandas on generated BACI and Comtrade API data.
+"""Ingest benchmark: corridor vs idiomatic pandas and un-comtrade-sdk on generated data.
 
-Run from the repository root::
+Run from the repository root (the peer installs with ``pip install -e ".[bench]"``)::
 
     .venv/bin/python benchmarks/bench_ingest.py [--rows N] [--records N] \
         [--out benchmarks/results/ingest.json]
@@ -35,7 +35,15 @@ BACI_SPEEDUP_TARGET = 3.0  # corridor rows/s ÷ pandas rows/s
 BACI_PEAK_MIB_TARGET = 2048
 COMTRADE_SECONDS_TARGET = 5.0
 COMTRADE_PEAK_MIB_TARGET = 1024
+# issue 11: many small envelopes, against the peer un-comtrade-sdk on the same files
+SMALL_SET_SECONDS, SMALL_SET_RATIO = 2.2, 10.0  # 100k records in 400 envelopes
+LARGE_SET_SECONDS, LARGE_SET_RATIO = 10.0, 25.0  # 1M records in 400 envelopes
+ENVELOPES = 400
 CASE_TIMEOUT = 900
+# The corridor-scoped query the physical layout is for (10M BACI rows: Japan's chapter 76).
+LAYOUT_QUERY = (
+    "SELECT sum(value_usd) FROM {table} WHERE {partner} = 392 AND starts_with(hs_code, '76')"
+)
 
 
 # -- inputs -------------------------------------------------------------------------------
@@ -106,6 +114,7 @@ def case_corridor_baci(paths: list[Path], workdir: Path) -> dict[str, Any]:
     rows = wh.scalar("SELECT count(*) FROM trade")
     wh.close()
     closed = time.perf_counter()
+    layout = _layout(workdir / "baci.duckdb")
     return {
         "rows": rows,
         "rows_inserted": sum(r.rows_inserted for r in results),
@@ -115,6 +124,43 @@ def case_corridor_baci(paths: list[Path], workdir: Path) -> dict[str, Any]:
             "load_files": loaded - opened,
             "close": closed - loaded,
         },
+        "layout": layout,
+    }
+
+
+def _median_ms(con: Any, sql: str, runs: int = 9) -> tuple[float, Any]:
+    import statistics
+
+    con.execute(sql).fetchall()  # warm
+    times, value = [], None
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        value = con.execute(sql).fetchall()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times) * 1000, value
+
+
+def _layout(path: Path) -> dict[str, Any]:
+    """The corridor query on rows sorted by (importer, hs_code, exporter) — as ingested — and
+    on the same rows in file order (exporter, importer, product: the layout before)."""
+    import duckdb
+
+    con = duckdb.connect(str(path))
+    con.execute(
+        "CREATE TABLE fileorder AS SELECT * FROM trade_baci ORDER BY exporter, importer, hs_code"
+    )
+    con.execute("CHECKPOINT")
+    sorted_ms, a = _median_ms(con, LAYOUT_QUERY.format(table="trade_baci", partner="importer"))
+    before_ms, b = _median_ms(con, LAYOUT_QUERY.format(table="fileorder", partner="importer"))
+    view_ms, c = _median_ms(con, LAYOUT_QUERY.format(table="trade", partner="partner"))
+    con.close()
+    assert a == b == c, (a, b, c)
+    return {
+        "query": LAYOUT_QUERY.format(table="trade", partner="partner"),
+        "sorted_table_ms": sorted_ms,
+        "file_order_table_ms": before_ms,
+        "sorted_via_trade_view_ms": view_ms,
+        "speedup": before_ms / sorted_ms,
     }
 
 
@@ -154,18 +200,15 @@ def case_pandas_baci_pyarrow(paths: list[Path], workdir: Path) -> dict[str, Any]
 
 
 def case_corridor_comtrade(paths: list[Path], workdir: Path) -> dict[str, Any]:
-    """corridor: ``load_files(wh, envelopes, 'comtrade-json')`` into a fresh warehouse."""
+    """corridor: ``load_files(wh, envelopes, 'comtrade-json')`` (one batch) into a fresh
+    warehouse, as ``corridor ingest comtrade-json *.json`` does."""
     from corridor.services.loading import load_files
     from corridor.store.warehouse import Warehouse
 
     start = time.perf_counter()
     wh = Warehouse(workdir / "comtrade.duckdb")
     opened = time.perf_counter()
-    per_file = []
-    for path in paths:
-        t0 = time.perf_counter()
-        load_files(wh, [path], "comtrade-json")
-        per_file.append(time.perf_counter() - t0)
+    results = load_files(wh, paths, "comtrade-json")
     loaded = time.perf_counter()
     rows, r490, p899, p0 = wh.con.execute(
         """SELECT count(*), count(*) FILTER (WHERE reporter = 490),
@@ -177,11 +220,11 @@ def case_corridor_comtrade(paths: list[Path], workdir: Path) -> dict[str, Any]:
     return {
         "rows": rows,
         "seconds": (loaded - opened) + (closed - loaded),
+        "files": len(results),
         "steps": {
             "open_fresh_warehouse": opened - start,
             "load_files": loaded - opened,
             "close": closed - loaded,
-            "per_file": per_file,
         },
         "rows_reporter_490": r490,
         "rows_partner_899": p899,
@@ -215,25 +258,44 @@ def case_pandas_comtrade(paths: list[Path], workdir: Path) -> dict[str, Any]:
     }
 
 
+def case_peer_comtrade(paths: list[Path], workdir: Path) -> dict[str, Any]:
+    """un-comtrade-sdk: json.loads + TradeParser + DuckDBWriter (see peer_comtrade_sdk.py)."""
+    from peer_comtrade_sdk import peer_ingest
+
+    return peer_ingest(paths, workdir / "peer.duckdb")
+
+
+# case -> (function, input set): baci | ct10 (records in 10 envelopes) | ct400s (100k records
+# in 400 envelopes) | ct400l (--records in 400 envelopes)
 CASES = {
-    "corridor-baci": case_corridor_baci,
-    "pandas-baci": case_pandas_baci,
-    "pandas-baci-pyarrow": case_pandas_baci_pyarrow,
-    "corridor-comtrade-json": case_corridor_comtrade,
-    "pandas-comtrade-json": case_pandas_comtrade,
+    "corridor-baci": (case_corridor_baci, "baci"),
+    "pandas-baci": (case_pandas_baci, "baci"),
+    "pandas-baci-pyarrow": (case_pandas_baci_pyarrow, "baci"),
+    "corridor-comtrade-json": (case_corridor_comtrade, "ct10"),
+    "pandas-comtrade-json": (case_pandas_comtrade, "ct10"),
+    "corridor-comtrade-400-small": (case_corridor_comtrade, "ct400s"),
+    "peer-comtrade-400-small": (case_peer_comtrade, "ct400s"),
+    "corridor-comtrade-400-large": (case_corridor_comtrade, "ct400l"),
+    "peer-comtrade-400-large": (case_peer_comtrade, "ct400l"),
 }
 
 
 def _child(name: str, paths: list[Path], workdir: Path) -> None:
     """Run one case in this (fresh) process and print its result as one JSON line."""
+    sys.path.insert(0, str(HERE))
     if name.startswith("pandas"):
         import pandas  # noqa: F401 - imports are part of RSS, not of the timing
+    elif name.startswith("peer"):
+        import duckdb
+        import un_comtrade.storage.duckdb  # noqa: F401
     else:
         import duckdb  # noqa: F401
 
-        import corridor.services.loading  # noqa: F401
+        from corridor.sources.registry import file_kinds
+
+        file_kinds()  # the source modules, as the CLI has them loaded
     rss_start = _rss_mib()
-    result = CASES[name](paths, workdir)
+    result = CASES[name][0](paths, workdir)
     result.update(peak_rss_mib=_peak_mib(), rss_after_imports_mib=rss_start)
     print("RESULT " + json.dumps(result))
 
@@ -328,6 +390,27 @@ def evaluate(cases: dict[str, dict[str, Any]], records: int) -> list[dict[str, A
                         "status": "met" if kept else "MISSED"})  # fmt: skip
         if "seconds" in pc:
             cc["ratio_vs_pandas"] = pc["seconds"] / cc["seconds"]
+    for size, limit, ratio_target in (("small", SMALL_SET_SECONDS, SMALL_SET_RATIO),
+                                      ("large", LARGE_SET_SECONDS, LARGE_SET_RATIO)):  # fmt: skip
+        c = cases.get(f"corridor-comtrade-400-{size}", {})
+        p = cases.get(f"peer-comtrade-400-{size}", {})
+        if "seconds" not in c:
+            continue
+        label = f"{c['rows']:,} records in {ENVELOPES} envelopes"
+        targets.append(_target(f"{label}, seconds", c["seconds"], "<", limit, "s"))
+        targets.append(_target(f"{label}, peak RSS", c["peak_rss_mib"], "<",
+                               COMTRADE_PEAK_MIB_TARGET, "MiB"))  # fmt: skip
+        if "seconds" in p:
+            c["ratio_vs_peer"] = p["seconds"] / c["seconds"]
+            targets.append(_target(f"{label}, times faster than un-comtrade-sdk",
+                                   c["ratio_vs_peer"], ">=", ratio_target, "x"))  # fmt: skip
+        kept = c["rows_reporter_490"] > 0 and c["rows_partner_899"] > 0
+        peer = (f"; peer kept {p['rows']:,} ({p['records_dropped']:,} dropped)"
+                if "rows" in p else "")  # fmt: skip
+        targets.append({"target": f"{label}: every record kept (490 S19, 899 _X)",
+                        "measured": f"{c['rows']:,} rows, {c['rows_reporter_490']:,} from 490, "
+                        f"{c['rows_partner_899']:,} to 899{peer}",
+                        "status": "met" if kept else "MISSED"})  # fmt: skip
     return targets
 
 
@@ -343,27 +426,41 @@ def markdown(report: dict[str, Any]) -> str:
         "",
         f"{m['date']} · {m['nproc']} CPUs ({m['cpu']}) · {m['ram_gib']} GiB RAM · "
         f"Python {m['python']} · DuckDB {m['duckdb']} · pandas {m['pandas']} · "
-        f"pyarrow {m['pyarrow']} · corridor {m['corridor']}",
+        f"pyarrow {m['pyarrow']} · corridor {m['corridor']} · load average (1 min) at the "
+        f"start {(report['load_average_start'] or ['not recorded'])[0]}, at the end "
+        f"{report['load_average_end'][0]} "
+        "(other work on the shared machine slows both sides)",
         "",
         f"Inputs: BACI CSV {report['params']['rows']:,} rows "
         f"({report['inputs']['baci_mib']:,.0f} MiB); Comtrade v1 JSON "
         f"{report['params']['records']:,} records in {report['inputs']['comtrade_files']} "
         f"envelopes ({report['inputs']['comtrade_mib']:,.0f} MiB).",
         "",
-        "| case | rows | seconds | rows/s | peak RSS MiB | corridor speed-up |",
+        "| case | rows | seconds | rows/s | peak RSS MiB | corridor vs baseline |",
         "|---|---:|---:|---:|---:|---:|",
     ]
     for name, c in report["cases"].items():
         if "error" in c:
             lines.append(f"| {name} | error: {c['error']} | | | | |")
             continue
-        ratio = c.get("ratio_vs_pandas_read_convert") or c.get("ratio_vs_pandas")
+        ratio = (c.get("ratio_vs_pandas_read_convert") or c.get("ratio_vs_pandas")
+                 or c.get("ratio_vs_peer"))  # fmt: skip
         extra = f" (read only {c['read_seconds']:.2f})" if "read_seconds" in c else ""
         lines.append(
             f"| {name} | {c['rows']:,} | {c['seconds']:.2f}{extra} | "
             f"{_fmt(c['rows_per_second'], ',.0f')} | {c['peak_rss_mib']:,.0f} | "
             f"{_fmt(ratio, '.2f') + 'x' if ratio else ''} |"
         )
+    layout = report["cases"].get("corridor-baci", {}).get("layout")
+    if layout:
+        lines += [
+            "",
+            f"Layout: `{layout['query']}` on the 10M-row warehouse, median of 9: "
+            f"{layout['sorted_table_ms']:.1f} ms on rows sorted by (importer, hs_code, exporter) "
+            f"({layout['sorted_via_trade_view_ms']:.1f} ms through the `trade` view) against "
+            f"{layout['file_order_table_ms']:.1f} ms on the same rows in file order "
+            f"({layout['speedup']:.1f}x).",
+        ]
     lines += ["", "| target | measured | limit | status |", "|---|---:|---:|---|"]
     for t in report["targets"]:
         measured = t["measured"] if isinstance(t["measured"], str) else _fmt(t["measured"], ",.2f")
@@ -391,18 +488,27 @@ def main(argv: list[str] | None = None) -> int:
         _child(args.child, args.paths, args.work)
         return 0
 
+    load_start = [round(x, 2) for x in os.getloadavg()]
     sys.path.insert(0, str(HERE))
     DATA.mkdir(parents=True, exist_ok=True)
     wanted = [c for c in args.cases.split(",") if c]
     print(f"inputs: BACI {args.rows:,} rows, Comtrade {args.records:,} records", flush=True)
     baci, baci_gen = ensure_baci(args.rows)
     envelopes, ct_gen = ensure_comtrade(args.records, args.per_file)
-    for label, took in (("BACI", baci_gen), ("Comtrade", ct_gen)):
+    small, small_gen = ensure_comtrade(100_000, -(-100_000 // ENVELOPES))
+    large, large_gen = ensure_comtrade(args.records, -(-args.records // ENVELOPES))
+    inputs = {"baci": [baci], "ct10": envelopes, "ct400s": small, "ct400l": large}
+    for label, took in (
+        ("BACI", baci_gen),
+        ("Comtrade", ct_gen),
+        ("Comtrade 400 small", small_gen),
+        ("Comtrade 400 large", large_gen),
+    ):
         print(f"  {label}: " + (f"generated in {took:.1f} s" if took else "reused"), flush=True)
 
     cases: dict[str, dict[str, Any]] = {}
     for name in wanted:
-        paths = [baci] if "baci" in name else envelopes
+        paths = inputs[CASES[name][1]]
         print(f"running {name} ...", end=" ", flush=True)
         runs = [run_case(name, paths) for _ in range(max(1, args.repeat))]
         ok = [r for r in runs if "error" not in r]
@@ -427,6 +533,8 @@ def main(argv: list[str] | None = None) -> int:
             "baci_mib": baci.stat().st_size / MIB,
             "comtrade_files": len(envelopes),
             "comtrade_mib": sum(p.stat().st_size for p in envelopes) / MIB,
+            "comtrade_400_small_mib": sum(p.stat().st_size for p in small) / MIB,
+            "comtrade_400_large_mib": sum(p.stat().st_size for p in large) / MIB,
             "generation_seconds": {"baci": baci_gen, "comtrade": ct_gen},
         },
         "baselines": {
@@ -435,10 +543,14 @@ def main(argv: list[str] | None = None) -> int:
             "pandas-baci-pyarrow": "the same with engine='pyarrow' (informational)",
             "pandas-comtrade-json": "json.load(file) per envelope; pd.DataFrame(env['data']); "
             "pd.concat",
+            "peer-comtrade-400-*": "un-comtrade-sdk 1.0.3: json.loads + TradeParser.parse_records "
+            "per envelope, one DuckDBWriter.store of all records (peer_comtrade_sdk.py)",
         },
         "cases": cases,
     }
     report["targets"] = evaluate(cases, args.records)
+    report["load_average_start"] = load_start
+    report["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1) + "\n")
     md = markdown(report)

@@ -26,7 +26,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["GENERATOR_VERSION", "hs6_codes", "write_baci", "write_comtrade_envelopes"]
+__all__ = [
+    "GENERATOR_VERSION",
+    "hs6_codes",
+    "write_baci",
+    "write_comtrade_envelopes",
+    "write_envelope_set",
+]
 
 GENERATOR_VERSION = 1
 BACI_NAME = "BACI_HS17_Y2022_V202401.csv"
@@ -337,3 +343,11 @@ def write_comtrade_envelopes(
         _atomic_write_bytes(path, (head.encode(), ",".join(parts).encode(), b'],"error":""}'))
         paths.append(path)
     return paths
+
+
+def write_envelope_set(
+    directory: Path, records: int, files: int = 400, *, seed: int = 490
+) -> list[Path]:
+    """``records`` unique records spread over ``files`` envelopes (what a real fetch leaves:
+    ~190 preview answers of <= 500 rows for a 10-year HS6 corridor)."""
+    return write_comtrade_envelopes(directory, records, -(-records // files), seed=seed)

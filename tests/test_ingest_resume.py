@@ -88,8 +88,8 @@ KILLER = textwrap.dedent(
         if name == victim and pct > 5:
             os.kill(os.getpid(), signal.SIGKILL)  # kill -9 in the middle of the insert
 
-    with Warehouse(Path(warehouse)) as wh:
-        load_files(wh, [Path(f) for f in files], "baci", progress=progress)
+    with Warehouse(Path(warehouse)) as wh:  # batch_bytes=1: one transaction per file
+        load_files(wh, [Path(f) for f in files], "baci", progress=progress, batch_bytes=1)
     """
 )
 

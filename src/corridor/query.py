@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any
 
 from corridor.errors import InvalidQuery
-from corridor.reference.record import YEAR_RANGE
+from corridor.reference.codes import YEAR_MAX, YEAR_MIN
 
 if TYPE_CHECKING:
     from corridor.reference.countries import Country
@@ -47,7 +47,7 @@ def parse_years(text: str | int | tuple[int, int] | list[int] | None) -> tuple[i
             shown = raw if len(raw) <= 40 else raw[:40] + "…"
             raise InvalidQuery(f"years '{shown}': expected YYYY or YYYY-YYYY")
         first, last = int(a), int(b or a)
-    lo, hi = YEAR_RANGE
+    lo, hi = YEAR_MIN, YEAR_MAX
     for y in (first, last):
         if not isinstance(y, int) or isinstance(y, bool) or not lo <= y <= hi:
             raise InvalidQuery(f"year {y} outside {lo}–{hi}")

@@ -104,6 +104,9 @@ class CorridorGroup(TyperGroup):
                 "typer"
             ):
                 raise
+            if isinstance(exc, RuntimeError) and "interrupted" in str(exc).lower():  # DuckDB
+                typer.echo("interrupted — run the same command again to resume", err=True)
+                raise typer.Exit(130) from None
             state = ctx.find_object(State)
             if state and state.debug:
                 raise

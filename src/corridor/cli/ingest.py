@@ -59,16 +59,15 @@ def baci(
     ] = None,
 ) -> None:
     """CEPII BACI trade files (t,i,j,k,v,q: thousand USD, tonnes) → USD and kg."""
+    from corridor.reference.codes import BACI_REVISIONS
     from corridor.reference.hs import load_baci_product_codes
     from corridor.sources.baci import parse_baci_name
 
     codes: set[str] | None = None
     rev, _, version = parse_baci_name(files[0])
     if product_codes is None:
-        digits = {"H0": "92", "H1": "96", "H2": "02", "H3": "07", "H4": "12", "H5": "17"}
-        product_codes = _sibling(
-            files[0], f"product_codes_HS{digits.get(rev, '22')}_V{version}*.csv"
-        )
+        digits = {code: two for two, code in BACI_REVISIONS.items()}[rev]
+        product_codes = _sibling(files[0], f"product_codes_HS{digits}_V{version}*.csv")
     if product_codes is not None:
         if not product_codes.exists():
             raise InputFileError(f"{product_codes}: no such file")
@@ -78,7 +77,7 @@ def baci(
 
 @app.command("comtrade-csv")
 def comtrade_csv(ctx: typer.Context, files: Files) -> None:
-    """UN Comtrade Plus portal CSV exports (latin-1, trailing comma handled)."""
+    """UN Comtrade Plus portal CSV exports (latin-1 or UTF-8, trailing comma handled)."""
     _run(ctx, files, "comtrade-csv")
 
 

@@ -6,14 +6,7 @@ catalog, the indicators) uses them to describe tables without opening a database
 
 from __future__ import annotations
 
-__all__ = ["FLOWS", "HS_REVISIONS", "READ_TABLES", "TRADE_COLUMNS", "YEAR_RANGE", "ibis_schema"]
-
-#: Years corridor accepts anywhere (HS1988/92 onward, a few years ahead for forecasts).
-YEAR_RANGE: tuple[int, int] = (1988, 2030)
-#: Comtrade flow codes (sources.md §1.14).
-FLOWS: tuple[str, ...] = ("M", "X", "RM", "RX", "DX", "FM", "MIP", "MOP", "XIP", "XOP")
-#: Comtrade HS revision codes, oldest first.
-HS_REVISIONS: tuple[str, ...] = ("H0", "H1", "H2", "H3", "H4", "H5", "H6")
+__all__ = ["READ_TABLES", "TRADE_COLUMNS", "ibis_schema"]
 
 # name -> DuckDB type; the order is the view's column order.
 TRADE_COLUMNS: dict[str, str] = {

@@ -3,8 +3,14 @@
 BACI rows are reconciled flows from exporter ``i`` to importer ``j`` valued FOB. They are
 stored as dataset ``baci-HS{rev}-V{version}``, flow X, reporter = exporter, partner =
 importer; ``v`` (thousand USD) becomes USD and ``q`` (tonnes) becomes kg at ingest, and the
-original units are recorded in the ``datasets`` table. ``k`` is read as text and zero-padded
-to six digits; ``NA`` quantities become NULL.
+original units are recorded in the ``datasets`` table.
+
+CEPII's files differ between releases: the header may be quoted, numbers may be right-aligned
+with spaces inside quotes (``"       13.235"``), missing quantities are ``NA`` padded or not,
+and ``k`` loses its leading zero. A file whose data lines carry quotes is therefore read as
+text and trimmed field by field (``NA`` and empty become NULL); a plain one is read typed,
+which is faster. Either way ``k`` is zero-padded to six digits, and anything that is not a
+number is reported with its line, column and value.
 """
 
 from __future__ import annotations
@@ -13,24 +19,15 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from corridor.errors import InputFileError
-from corridor.store.ingest import DatasetInfo, LoadPlan, RawFile, Validation
+from corridor.errors import InputFileError, ParseError
+from corridor.reference.codes import BACI_REVISIONS
+from corridor.sources.registry import FileKind
+from corridor.store.plan import DatasetInfo, LoadPlan, RawFile, Validation, sql_str
 
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["BACI_REVISIONS", "baci_plan", "parse_baci_name", "read_header"]
-
-# BACI's two-digit HS edition → Comtrade classification code.
-BACI_REVISIONS = {
-    "92": "H0",
-    "96": "H1",
-    "02": "H2",
-    "07": "H3",
-    "12": "H4",
-    "17": "H5",
-    "22": "H6",
-}
+__all__ = ["BACI_REVISIONS", "KIND", "baci_plan", "parse_baci_name", "read_header"]
 _NAME = re.compile(r"BACI_HS(\d{2})_Y(\d{4})_V(\d{6}[a-z]?)", re.IGNORECASE)
 _COLUMNS = ("t", "i", "j", "k", "v", "q")
 LICENCE = "Etalab Open Licence 2.0; cite CEPII BACI (Gaulier & Zignago 2010) and the version"
@@ -77,15 +74,43 @@ def _check_header(path: Path) -> None:
         )
 
 
+# column -> (DuckDB type, what it is); read as text, converted after trimming.
+_TYPES = {
+    "t": ("SMALLINT", "year"),
+    "i": ("SMALLINT", "exporter code"),
+    "j": ("SMALLINT", "importer code"),
+    "k": ("VARCHAR", "HS6 product code"),
+    "v": ("DOUBLE", "value in thousand USD"),
+    "q": ("DOUBLE", "quantity in tonnes"),
+}
+_REQUIRED = ("t", "i", "j", "k")  # NA or empty is an error; v and q may be missing
+
+
+def _field(col: str) -> str:
+    """SQL for one field: trimmed text, NULL for NA/empty, cast to its type."""
+    text = f"nullif(nullif(trim({col}), 'NA'), '')"
+    if col == "k":
+        return f"CASE WHEN length({text}) < 6 THEN lpad({text}, 6, '0') ELSE {text} END"
+    return f"CAST({text} AS {_TYPES[col][0]})"
+
+
 def baci_plan(raw: RawFile, *, product_codes: set[str] | None = None) -> LoadPlan:
     """Describe how to load one BACI trade file."""
     rev, year, version = parse_baci_name(raw.path)
     _check_header(raw.path)
     dataset = f"baci-HS{_rev_digits(rev)}-V{version}"
-    reader = _reader(raw.path)
-    select = f"""
-        SELECT $file_id, t, i, j, lpad(trim(k), 6, '0'), v * 1000, q * 1000 FROM {reader}
-    """
+    padded = _padded(raw.path)
+    if padded:
+        select = f"""
+            SELECT $file_id, {_field("t")}, {_field("i")}, {_field("j")}, {_field("k")},
+                   {_field("v")} * 1000, {_field("q")} * 1000
+            FROM {_reader(raw.path)}
+        """
+    else:
+        select = f"""
+            SELECT $file_id, t, i, j, {_field("k")}, v * 1000, q * 1000
+            FROM {_reader(raw.path, typed=True)}
+        """
     validations = [
         Validation(
             f"year <> {year}",
@@ -127,25 +152,72 @@ def baci_plan(raw: RawFile, *, product_codes: set[str] | None = None) -> LoadPla
         weight_scale=1000.0,
         target="trade_baci",
         hs_rev=rev,
-        ordered=False,  # the key (t, i, j, k) names a line; row numbers only on errors
+        ordered=False,  # the key (t, i, j, k) names a line; line numbers only on errors
         locate=lambda con, row: _locate(con, raw.path, row),
+        explain=(lambda con: _explain(con, raw.path)) if padded else None,
     )
 
 
-def _reader(path: Path) -> str:
-    quoted = str(path).replace("'", "''")
-    return f"""read_csv('{quoted}', header = true, auto_detect = false, delim = ',',
-                    quote = '"', columns = {{'t': 'SMALLINT', 'i': 'SMALLINT', 'j': 'SMALLINT',
-                                             'k': 'VARCHAR', 'v': 'DOUBLE', 'q': 'DOUBLE'}},
-                    nullstr = ['NA', ''], strict_mode = true)"""
+def _padded(path: Path) -> bool:
+    """True when the data lines carry quotes or padded NAs (CEPII's right-aligned layout)."""
+    with path.open("rb") as fh:
+        fh.readline()
+        sample = fh.read(1 << 16)
+    return b'"' in sample or b" NA" in sample
+
+
+def _reader(path: Path, *, typed: bool = False) -> str:
+    """read_csv of a BACI file: every column as text, or (``typed``) with its type."""
+    columns = ", ".join(f"'{c}': '{t if typed else 'VARCHAR'}'" for c, (t, _) in _TYPES.items())
+    nulls = "['NA', '']" if typed else "''"
+    return f"""read_csv({sql_str(str(path))}, header = true, auto_detect = false, delim = ',',
+                    quote = '"', columns = {{{columns}}}, nullstr = {nulls}, strict_mode = true)"""
+
+
+def _explain(con: duckdb.DuckDBPyConnection, path: Path) -> InputFileError | None:
+    """The first line with a field that is not what its column holds (None: none found)."""
+    empty = "({c} IS NULL OR nullif(trim({c}), '') IS NULL OR trim({c}) = 'NA')"
+    checks = []
+    for c, (kind, _) in _TYPES.items():
+        if c in _REQUIRED:
+            checks.append(empty.format(c=c))
+        if kind != "VARCHAR":
+            checks.append(f"(NOT {empty.format(c=c)} AND TRY_CAST(trim({c}) AS {kind}) IS NULL)")
+    bad = " OR ".join(checks)
+    row = con.execute(
+        f"""SELECT * FROM (SELECT row_number() OVER () AS rn, * FROM {_reader(path)})
+            WHERE {bad} ORDER BY rn LIMIT 1"""
+    ).fetchone()
+    if row is None:
+        return None
+    line, values = row[0] + 1, dict(zip(_TYPES, row[1:], strict=True))
+    for col, (kind, what) in _TYPES.items():
+        value = values[col]
+        text = (value or "").strip()
+        if col in _REQUIRED and text in {"", "NA"}:
+            return ParseError(f"{path}: line {line}: column {col} ({what}) is empty or NA")
+        if kind != "VARCHAR" and text not in {"", "NA"}:
+            try:
+                float(text) if kind == "DOUBLE" else int(text)
+            except ValueError:
+                return ParseError(
+                    f"{path}: line {line}: cannot read '{value}' in column {col} as a number "
+                    f"({what})"
+                )
+            if kind == "SMALLINT" and not -32768 <= int(text) <= 32767:
+                return ParseError(
+                    f"{path}: line {line}: {what} {text} in column {col} is out of range "
+                    "(accepted: -32768 to 32767)"
+                )
+    return None
 
 
 def _locate(con: duckdb.DuckDBPyConnection, path: Path, row: dict[str, object]) -> list[int]:
     """Data-row numbers (1-based) of the lines carrying a key, found by re-reading the file."""
-    con.execute("SET preserve_insertion_order = true")
     found = con.execute(
-        f"""SELECT rn FROM (SELECT row_number() OVER () AS rn, t, i, j,
-                                   lpad(trim(k), 6, '0') AS k FROM {_reader(path)})
+        f"""SELECT rn FROM (SELECT row_number() OVER () AS rn, {_field("t")} AS t,
+                                   {_field("i")} AS i, {_field("j")} AS j, {_field("k")} AS k
+                            FROM {_reader(path)})
             WHERE t = $year AND i = $reporter AND j = $partner AND k = $hs ORDER BY rn""",
         {"year": row["year"], "reporter": row["reporter"], "partner": row["partner"],
          "hs": row["hs_code"]},
@@ -155,3 +227,11 @@ def _locate(con: duckdb.DuckDBPyConnection, path: Path, row: dict[str, object]) 
 
 def _rev_digits(rev: str) -> str:
     return next(k for k, v in BACI_REVISIONS.items() if v == rev)
+
+
+KIND = FileKind(
+    "baci",
+    "CEPII BACI trade files (t,i,j,k,v,q: thousand USD, tonnes) → USD and kg",
+    baci_plan,
+    options=frozenset({"product_codes"}),
+)

@@ -23,10 +23,13 @@ from corridor.sources.comtrade_records import (
     RECORD_FIELDS,
     canonical_select,
     field_lookup,
+    require_value,
 )
-from corridor.store.ingest import LoadPlan, RawFile
+from corridor.sources.registry import FileKind
+from corridor.store.plan import LoadPlan, RawFile, sql_str
 
 __all__ = [
+    "KIND",
     "BulkFile",
     "bulk_file_path",
     "bulk_listing_requests",
@@ -175,14 +178,22 @@ def bulk_plan(raw: RawFile) -> LoadPlan:
                if f not in fields]  # fmt: skip
     if missing:
         raise ParseError(f"{raw.path}: line 1: header lacks {', '.join(missing)}")
+    require_value(raw.path, set(fields))
     if "period" not in fields:
         fields["period"] = fields["refYear"]
     cols = ", ".join(
         f'CAST(nullif(trim("{spelling}"), \'\') AS {RECORD_FIELDS[name]}) AS "{name}"'
         for name, spelling in fields.items()
     )
-    path = str(raw.path).replace("'", "''")
-    relation = f"""(SELECT {cols} FROM read_csv('{path}', delim = '\t', header = true,
-                    all_varchar = true, quote = '', escape = '', compression = 'gzip'))"""
+    relation = f"""(SELECT {cols} FROM read_csv({sql_str(str(raw.path))}, delim = '\t',
+                    header = true, all_varchar = true, quote = '', escape = '',
+                    compression = 'gzip'))"""
     select = canonical_select(relation, present=set(fields), row_number="row_number() OVER ()")
     return LoadPlan(select, COMTRADE_DATASET, row_label="line", row_offset=1)
+
+
+KIND = FileKind(
+    "comtrade-bulk",
+    "UN Comtrade bulk files (gzip tab-separated, v1 field names)",
+    bulk_plan,
+)

@@ -1,11 +1,16 @@
 """UN Comtrade Plus portal CSV exports (``TradeData_2_20_2025_10_30_9.csv``).
 
-Quirks handled (sources.md §2): latin-1/cp1252 bytes, CRLF, a trailing comma on every data
-row (48 fields against a 47-name header), quoted numbers, camelCase or PascalCase names.
+Quirks handled (sources.md §2): the portal writes latin-1/cp1252 bytes, but a file opened
+and saved again is often UTF-8 (with or without a BOM), so the encoding is detected and a
+cp1252 file is read through a UTF-8 copy in the scratch directory; CRLF;
+a trailing comma on every data row (48 fields against a 47-name header); quoted numbers;
+camelCase or PascalCase names. An export without ``primaryValue`` takes the CIF value of
+imports and the FOB value of exports.
 """
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 from corridor.errors import InputFileError
@@ -15,22 +20,60 @@ from corridor.sources.comtrade_records import (
     REQUIRED,
     canonical_select,
     field_lookup,
+    require_value,
 )
-from corridor.store.ingest import LoadPlan, RawFile
+from corridor.sources.registry import FileKind
+from corridor.store.plan import LoadPlan, RawFile, sql_str
+from corridor.store.scratch import scratch_file
 
-__all__ = ["comtrade_csv_plan"]
+__all__ = ["KIND", "comtrade_csv_plan", "detect_encoding"]
+
+_BOM = b"\xef\xbb\xbf"
 
 
-def _first_lines(path: Path, n: int = 2) -> list[str]:
+def detect_encoding(path: Path) -> str:
+    """'utf-8' when the whole file is valid UTF-8 (BOM or not), else 'cp1252' (latin-1).
+
+    Raises:
+        InputFileError: for UTF-16 text, which the portal never writes.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with path.open("rb") as fh:
+        head = fh.read(4)
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise InputFileError(
+                f"{path}: line 1: UTF-16 text; save the export as CSV (UTF-8 or latin-1)"
+            )
+        try:
+            decoder.decode(head)
+            while block := fh.read(1 << 20):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "cp1252"
+    return "utf-8"
+
+
+def _utf8_copy(path: Path) -> Path:
+    """A UTF-8 copy of a cp1252 file in the scratch directory (the caller removes it)."""
+    tmp = scratch_file(".csv")
+    decoder = codecs.getincrementaldecoder("cp1252")(errors="replace")  # 5 unused bytes
+    try:
+        with path.open("rb") as src, tmp.open("w", encoding="utf-8", newline="") as out:
+            while block := src.read(1 << 20):
+                out.write(decoder.decode(block))
+            out.write(decoder.decode(b"", final=True))
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
+
+
+def _first_lines(path: Path, encoding: str, n: int = 2) -> list[str]:
     with path.open("rb") as fh:
         raw = [fh.readline() for _ in range(n)]
-    if raw[0].startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputFileError(
-            f"{path}: line 1: UTF-16 text; save the export as CSV (UTF-8 or latin-1)"
-        )
-    return [
-        line.decode("latin-1").rstrip("\r\n").lstrip("\ufeff\u00ef\u00bb\u00bf") for line in raw
-    ]
+    raw[0] = raw[0].removeprefix(_BOM)
+    return [line.decode(encoding, "replace").rstrip("\r\n") for line in raw]
 
 
 def _split(line: str) -> list[str]:
@@ -41,7 +84,8 @@ def _split(line: str) -> list[str]:
 
 def comtrade_csv_plan(raw: RawFile) -> LoadPlan:
     """Describe how to load one portal CSV export."""
-    header_line, first_row = _first_lines(raw.path)
+    encoding = detect_encoding(raw.path)
+    header_line, first_row = _first_lines(raw.path, encoding)
     header = [h.strip() for h in _split(header_line)]
     if len(header) <= 1:
         raise InputFileError(
@@ -55,6 +99,8 @@ def comtrade_csv_plan(raw: RawFile) -> LoadPlan:
         raise InputFileError(
             f"{raw.path}: line 1: not a Comtrade export; missing columns: {', '.join(missing)}"
         )
+    present = {n for n in names if n}
+    require_value(raw.path, present)
     if not first_row:
         raise InputFileError(f"{raw.path}: no data rows")
     trailing = len(_split(first_row)) == len(header) + 1  # the portal's trailing comma
@@ -64,11 +110,18 @@ def comtrade_csv_plan(raw: RawFile) -> LoadPlan:
     if trailing:
         columns.append(("_trailing", "VARCHAR"))
     spec = ", ".join(f"'{n}': '{t}'" for n, t in columns)
-    path = str(raw.path).replace("'", "''")
-    relation = f"""read_csv('{path}', header = false, skip = 1, auto_detect = false,
-                            delim = ',', quote = '"', escape = '"', encoding = 'latin-1',
-                            columns = {{{spec}}}, nullstr = '', strict_mode = true)"""
-    select = canonical_select(
-        relation, present={n for n in names if n}, row_number="row_number() OVER ()"
-    )
-    return LoadPlan(select, COMTRADE_DATASET, row_label="line", row_offset=1)
+    read = raw.path if encoding == "utf-8" else _utf8_copy(raw.path)
+    relation = f"""read_csv({sql_str(str(read))}, header = false, skip = 1,
+                            auto_detect = false, delim = ',', quote = '"', escape = '"',
+                            encoding = 'utf-8', columns = {{{spec}}}, nullstr = '',
+                            strict_mode = true)"""
+    select = canonical_select(relation, present=present, row_number="row_number() OVER ()")
+    cleanup = [] if read == raw.path else [read]
+    return LoadPlan(select, COMTRADE_DATASET, row_label="line", row_offset=1, cleanup=cleanup)
+
+
+KIND = FileKind(
+    "comtrade-csv",
+    "UN Comtrade Plus portal CSV exports (latin-1 or UTF-8, trailing comma handled)",
+    comtrade_csv_plan,
+)

@@ -2,9 +2,11 @@
 
 The same plan loads a response saved by a user, a recorded fixture and the (gzip) responses
 the API client archives. The envelope (count, error, status) is read from the bytes around
-the ``data`` array; the array itself is cut out to a temporary file and parsed by DuckDB as a
-JSON array (fast, parallel, never Python objects). A response cut short is caught because its
-envelope no longer closes, or because the records read differ from ``count``.
+the ``data`` array, so that an error page, an HTML page or a cut response is named before
+DuckDB reads anything. DuckDB then reads the records — of ONE response or of hundreds at
+once (``read_text`` + ``from_json`` with only the fields the canonical row needs, each record
+numbered within its file) — never as Python objects. A response cut short is caught because
+its envelope no longer closes, or because the records read differ from ``count``.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ import json
 import os
 import re
 import shutil
-import tempfile
+import zlib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from corridor.errors import InputFileError, ParseError
 from corridor.sources.comtrade_records import (
@@ -26,15 +30,20 @@ from corridor.sources.comtrade_records import (
     USED,
     canonical_select,
     field_lookup,
+    require_value,
 )
-from corridor.store.ingest import LoadPlan, RawFile
+from corridor.sources.registry import FileKind
+from corridor.store.plan import BatchRead, LoadPlan, RawFile, sql_str
+from corridor.store.scratch import scratch_file
 
-__all__ = ["Envelope", "comtrade_json_plan", "read_envelope"]
+if TYPE_CHECKING:
+    import duckdb
 
-_EDGE = 1 << 16
+__all__ = ["KIND", "Envelope", "comtrade_json_plan", "read_envelope"]
+
+_EDGE = 1 << 14
 _KEY = re.compile(rb'"([A-Za-z0-9_]+)"\s*:')
 _DATA = re.compile(rb'"data"\s*:\s*\[')
-_ARRAY_END = re.compile(rb"[}\[]\s*\]")
 
 
 @dataclass(frozen=True)
@@ -60,6 +69,16 @@ def _edges(path: Path) -> tuple[bytes, bytes, int]:
         fh.seek(max(0, size - _EDGE))
         tail = fh.read()
     return head, tail, size
+
+
+def _array_end(tail: bytes) -> int:
+    """Offset of the last ']' that closes an array of objects (or an empty one); -1 if none."""
+    i = len(tail)
+    while (i := tail.rfind(b"]", 0, i)) >= 0:
+        before = tail[:i].rstrip()
+        if before.endswith((b"}", b"[")):
+            return i
+    return -1
 
 
 def _fields(first_record: bytes) -> dict[str, str]:
@@ -96,10 +115,10 @@ def read_envelope(path: Path) -> Envelope:
         meta, span, fields = _loads(path, path.read_bytes()), None, {}
     else:
         start = start_match.end() - 1
-        ends = list(_ARRAY_END.finditer(tail))
-        if not ends:
+        close = _array_end(tail)
+        if close < 0:
             raise ParseError(f"{path}: not valid JSON (truncated: the data array never closes)")
-        end = size - len(tail) + ends[-1].end() - 1
+        end = size - len(tail) + close
         meta = _loads(path, head[:start] + b"[]" + tail[end - (size - len(tail)) + 1 :])
         span, fields = (start, end), _fields(head[start:])
     status = meta.get("statusCode", meta.get("status_code"))
@@ -116,42 +135,111 @@ def read_envelope(path: Path) -> Envelope:
 
 
 def _plain_copy(raw: RawFile) -> tuple[Path, list[Path]]:
-    """A plain-text path for the response (gzip archives are inflated to a temp file)."""
+    """A plain-text path for the response (gzip archives are inflated to a scratch file).
+
+    Raises:
+        ParseError: for a truncated or corrupt gzip file (no scratch file is left behind).
+    """
     if not _is_gzip(raw.path):
         return raw.path, []
-    fd, tmp = tempfile.mkstemp(suffix=".json", prefix="corridor-")
-    with os.fdopen(fd, "wb") as out, gzip.open(raw.path, "rb") as src:
-        shutil.copyfileobj(src, out, 1 << 20)
-    return Path(tmp), [Path(tmp)]
+    tmp = scratch_file(".json")
+    try:
+        with tmp.open("wb") as out, gzip.open(raw.path, "rb") as src:
+            shutil.copyfileobj(src, out, 1 << 20)
+    except (OSError, EOFError, zlib.error) as exc:
+        tmp.unlink(missing_ok=True)
+        raise ParseError(
+            f"{raw.path}: truncated or corrupt gzip file ({exc}) — download or fetch it again"
+        ) from exc
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp, [tmp]
 
 
-def _cut(path: Path, span: tuple[int, int]) -> Path:
-    """Copy the bytes of the data array to a temp file that DuckDB reads as a JSON array."""
-    fd, tmp = tempfile.mkstemp(suffix=".json", prefix="corridor-records-")
-    with os.fdopen(fd, "wb") as out, path.open("rb") as src:
-        src.seek(span[0])
-        remaining = span[1] - span[0] + 1
-        while remaining:
-            block = src.read(min(remaining, 1 << 20))
-            if not block:
-                break
-            out.write(block)
-            remaining -= len(block)
-    return Path(tmp)
+_RELATION = "\x00relation\x00"
+_BIG_FILE = 32 << 20
+
+
+@lru_cache(maxsize=32)
+def _template(used: tuple[tuple[str, str], ...]) -> tuple[str, str, str]:
+    """The JSON spec, the renaming and the canonical SELECT (relation left open) for fields."""
+    record = {spelling: RECORD_FIELDS[name] for name, spelling in used}
+    spec = json.dumps({"data": [record]})
+    rename = ", ".join(f'r."{spelling}" AS "{name}"' for name, spelling in used)
+    select = canonical_select(
+        _RELATION, present={n for n, _ in used}, row_number="_rn", file_id="c._file_id"
+    )
+    return spec, rename, select
+
+
+def _select(files: list[tuple[str, int | str]], used: tuple[tuple[str, str], ...]) -> str:
+    """One SELECT of the canonical rows of many responses: ``(path, file id SQL)`` pairs."""
+    spec, rename, select = _template(used)
+    # read_text parses its files on one thread: one reader per core, joined by UNION ALL —
+    # unless the files are big, when each reader's whole-file text would cost too much memory.
+    big = max(os.path.getsize(path) for path, _ in files) > _BIG_FILE
+    readers = 1 if big else min(len(files), len(os.sched_getaffinity(0)), 4)
+    parts = [files[i::readers] for i in range(readers)]
+    texts = " UNION ALL ".join(
+        f"SELECT filename, json_transform_strict(content, {sql_str(spec)}) AS j "
+        f"FROM read_text([{', '.join(sql_str(path) for path, _ in part)}])"
+        for part in parts
+    )
+    ids = ", ".join(f"({sql_str(path)}, {file_id})" for path, file_id in files)
+    relation = f"""(SELECT {rename}, _file_id, _rn FROM (
+            SELECT b.file_id AS _file_id, unnest(t.j.data) AS r,
+                   unnest(generate_series(1, len(t.j.data))) AS _rn
+            FROM ({texts}) t
+            JOIN (VALUES {ids}) b(path, file_id) ON t.filename = b.path))"""
+    return select.replace(_RELATION, relation)
+
+
+def _explain(
+    con: duckdb.DuckDBPyConnection, plain: Path, path: Path, used: tuple[tuple[str, str], ...]
+) -> ParseError | None:
+    """The first record with a field that is missing or not of its type (None: none found)."""
+    checks = []
+    for name, spelling in used:
+        kind = RECORD_FIELDS[name]
+        key = sql_str(spelling)
+        checks.append(f"WHEN NOT json_contains(json_keys(rec), {sql_str(json.dumps(spelling))}) "
+                      f"THEN 'lacks the field {spelling} (every record needs the fields of the "
+                      "first)'")  # fmt: skip
+        if kind != "VARCHAR":
+            checks.append(
+                f"WHEN rec->>{key} IS NOT NULL AND TRY_CAST(rec->>{key} AS {kind}) IS NULL "
+                f"THEN 'cannot read ' || (rec->{key}) || ' in {spelling} as "
+                f"{'true or false' if kind == 'BOOLEAN' else 'a number'}'"
+            )
+    row = con.execute(
+        f"""SELECT rn, problem FROM (
+                SELECT rn, CASE {" ".join(checks)} END AS problem FROM (
+                    SELECT unnest(j.data) AS rec, unnest(generate_series(1, len(j.data))) AS rn
+                    FROM (SELECT from_json(content, '{{"data": ["JSON"]}}') AS j
+                          FROM read_text({sql_str(str(plain))}))))
+            WHERE problem IS NOT NULL ORDER BY rn LIMIT 1"""
+    ).fetchone()
+    return None if row is None else ParseError(f"{path}: record {row[0]}: {row[1]}")
 
 
 def comtrade_json_plan(raw: RawFile) -> LoadPlan:
     """Describe how to load one saved Comtrade v1 JSON response (plain or gzip)."""
     plain, cleanup = _plain_copy(raw)
     try:
+        return _plan(raw, plain, cleanup)
+    except BaseException:
+        for p in cleanup:
+            p.unlink(missing_ok=True)
+        raise
+
+
+def _plan(raw: RawFile, plain: Path, cleanup: list[Path]) -> LoadPlan:
+    try:
         env = read_envelope(plain)
     except ParseError as exc:
-        for p in cleanup:
-            p.unlink(missing_ok=True)
         raise ParseError(str(exc).replace(str(plain), str(raw.path))) from exc
     except InputFileError as exc:
-        for p in cleanup:
-            p.unlink(missing_ok=True)
         raise InputFileError(str(exc).replace(str(plain), str(raw.path))) from exc
     if env.error:
         raise InputFileError(f"{raw.path}: the response carries an error: {env.error}")
@@ -161,26 +249,31 @@ def comtrade_json_plan(raw: RawFile) -> LoadPlan:
     if env.fields and missing:
         raise ParseError(f"{raw.path}: records lack required fields: {', '.join(missing)}")
     if env.span is None or not env.fields:  # no records: an honest "no data"
-        relation = "(SELECT NULL AS none WHERE false)"
-        present: set[str] = set()
-    else:
-        records = _cut(plain, env.span)
-        cleanup.append(records)
-        used = {n: s for n, s in env.fields.items() if n in USED}  # parse only what is used
-        struct = ", ".join(
-            f"'{spelling}': '{RECORD_FIELDS[name]}'" for name, spelling in used.items()
+        select = canonical_select(
+            "(SELECT NULL AS none WHERE false)", present=set(), row_number="NULL"
         )
-        rename = ", ".join(f'"{spelling}" AS "{name}"' for name, spelling in used.items())
-        quoted = str(records).replace("'", "''")
-        relation = f"""(SELECT {rename} FROM read_json('{quoted}', format = 'array',
-                        columns = {{{struct}}}, maximum_object_size = 16777216))"""
-        present = set(used)
-    select = canonical_select(relation, present=present, row_number="row_number() OVER ()")
+        return LoadPlan(select, COMTRADE_DATASET, row_label="record", allow_empty=True,
+                        expected_rows=env.count, cleanup=cleanup)  # fmt: skip
+    used = tuple(sorted((n, s) for n, s in env.fields.items() if n in USED))  # only what is used
+    require_value(raw.path, {n for n, _ in used}, where="record 1")
     return LoadPlan(
-        select,
+        _select([(str(plain), "$file_id")], used),
         COMTRADE_DATASET,
         row_label="record",
-        allow_empty=env.count == 0 or env.span is None,
+        allow_empty=env.count == 0,
         expected_rows=env.count,
         cleanup=cleanup,
+        explain=lambda con: _explain(con, plain, raw.path, used),
+        batch=BatchRead(
+            ("comtrade-json", used),
+            plain,
+            lambda files: _select(files, used),
+        ),
     )
+
+
+KIND = FileKind(
+    "comtrade-json",
+    "Saved UN Comtrade API v1 JSON responses (plain or gzip)",
+    comtrade_json_plan,
+)

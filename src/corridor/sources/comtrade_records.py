@@ -7,9 +7,21 @@ case-insensitively. One SELECT maps a relation of records to canonical rows for 
 
 from __future__ import annotations
 
-from corridor.store.ingest import DatasetInfo
+from pathlib import Path
 
-__all__ = ["COMTRADE_DATASET", "RECORD_FIELDS", "USED", "canonical_select", "field_lookup"]
+from corridor.errors import InputFileError
+from corridor.reference.codes import IMPORT_FLOWS
+from corridor.store.plan import DatasetInfo, sql_str
+
+__all__ = [
+    "COMTRADE_DATASET",
+    "RECORD_FIELDS",
+    "USED",
+    "VALUE_FIELDS",
+    "canonical_select",
+    "field_lookup",
+    "require_value",
+]
 
 # field -> DuckDB type, in the API's order (sources.md §1.8).
 RECORD_FIELDS: dict[str, str] = {
@@ -72,6 +84,9 @@ USED = (
 # Fields without which a record cannot become a canonical row.
 REQUIRED = ("refYear", "period", "reporterCode", "partnerCode", "flowCode", "cmdCode")
 
+# The trade value: primaryValue, or else the CIF value of imports / FOB value of exports.
+VALUE_FIELDS = ("primaryValue", "cifvalue", "fobvalue")
+
 COMTRADE_DATASET = DatasetInfo(
     dataset="comtrade",
     source="comtrade",
@@ -88,11 +103,28 @@ def field_lookup() -> dict[str, str]:
     return {name.lower(): name for name in RECORD_FIELDS}
 
 
-def canonical_select(relation: str, *, present: set[str], row_number: str) -> str:
+def require_value(path: Path, present: set[str], where: str = "line 1") -> None:
+    """Refuse records without any value field (they would load with every value NULL).
+
+    Raises:
+        InputFileError: naming the missing columns.
+    """
+    if not set(VALUE_FIELDS) & present:
+        raise InputFileError(
+            f"{path}: {where}: no trade value — none of the columns {', '.join(VALUE_FIELDS)} "
+            "is present; export the file again with its value columns"
+        )
+
+
+def canonical_select(
+    relation: str, *, present: set[str], row_number: str, file_id: str = "$file_id"
+) -> str:
     """Return a SELECT mapping a relation of Comtrade records to canonical columns.
 
     ``present`` holds the record fields the relation has (others are NULL); ``row_number``
-    is the SQL for the record's 1-based position in its file.
+    is the SQL for the record's 1-based position in its file, ``file_id`` the SQL for its
+    file id. Without ``primaryValue``, imports take ``cifvalue`` and exports ``fobvalue``
+    (the other one when that is missing), and ``value_basis`` says which was used.
     """
 
     def col(name: str, fallback: str = "NULL") -> str:
@@ -102,7 +134,19 @@ def canonical_select(relation: str, *, present: set[str], row_number: str) -> st
         return f'"{name}"' if name in present else "NULL"
 
     flow = f"upper(trim({col('flowCode')}))"
-    imports = f"{flow} IN ('M', 'RM', 'FM', 'MIP', 'MOP')"
+    imports = f"{flow} IN ({', '.join(sql_str(f) for f in IMPORT_FLOWS)})"
+    cif, fob, primary = col("cifvalue"), col("fobvalue"), col("primaryValue")
+    if "primaryValue" in present:
+        value = primary
+        basis = f"""CASE WHEN {primary} IS NULL THEN NULL
+                    WHEN {imports} AND {cif} IS NULL AND {fob} IS NOT NULL THEN 'FOB'
+                    WHEN {imports} THEN 'CIF'
+                    ELSE 'FOB' END"""
+    else:
+        value = f"CASE WHEN {imports} THEN coalesce({cif}, {fob}) ELSE coalesce({fob}, {cif}) END"
+        basis = f"""CASE WHEN {imports} AND {cif} IS NOT NULL THEN 'CIF'
+                    WHEN {fob} IS NOT NULL THEN 'FOB'
+                    WHEN {cif} IS NOT NULL THEN 'CIF' END"""
     level = col("aggrLevel", "CASE WHEN c.cmd = 'TOTAL' THEN 0 ELSE length(c.cmd) END")
     unit = col("qtyUnitCode")
     qty_unit = (
@@ -110,17 +154,12 @@ def canonical_select(relation: str, *, present: set[str], row_number: str) -> st
         f"WHEN {unit} > 0 THEN 'unit ' || {unit} END)"
     )
     return f"""
-        SELECT $file_id, {col("refYear")}, c.per,
+        SELECT {file_id}, {col("refYear")}, c.per,
                coalesce({col("freqCode")}, CASE WHEN length(c.per) = 6 THEN 'M' ELSE 'A' END),
                {col("reporterCode")}, {col("partnerCode")}, {col("partner2Code")},
                {flow}, coalesce({col("classificationCode")}, 'missing'),
                c.cmd, {level}, {col("customsCode")}, {col("motCode")},
-               {col("primaryValue")},
-               CASE WHEN {col("primaryValue")} IS NULL THEN NULL
-                    WHEN {imports} AND {col("cifvalue")} IS NULL
-                         AND {col("fobvalue")} IS NOT NULL THEN 'FOB'
-                    WHEN {imports} THEN 'CIF'
-                    ELSE 'FOB' END,
+               {value}, {basis},
                nullif({col("netWgt")}, 0),
                CASE WHEN {unit} = -1 THEN NULL ELSE nullif({col("qty")}, 0) END,
                {qty_unit}, {col("isNetWgtEstimated")}, c.rn

@@ -12,9 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from corridor.errors import InputFileError, InvalidQuery
-from corridor.store.ingest import DatasetInfo, LoadPlan, RawFile
+from corridor.reference.codes import FLOWS, HS_REVISIONS
+from corridor.sources.registry import FileKind
+from corridor.store.plan import DatasetInfo, LoadPlan, RawFile, sql_str
 
-__all__ = ["FIELDS", "TableSpec", "parse_mapping", "table_plan"]
+__all__ = ["FIELDS", "KIND", "TableSpec", "parse_mapping", "table_plan"]
 
 # Fields a column can be mapped to, with what each means.
 FIELDS: dict[str, str] = {
@@ -24,8 +26,8 @@ FIELDS: dict[str, str] = {
     "reporter": "reporting country: Comtrade code or ISO3",
     "partner": "partner country: Comtrade code or ISO3",
     "partner2": "second partner: Comtrade code or ISO3",
-    "flow": "M, X, RM, RX, ...",
-    "hs_rev": "H0..H6",
+    "flow": ", ".join(FLOWS),
+    "hs_rev": "–".join((min(HS_REVISIONS), max(HS_REVISIONS))),
     "hs_code": "HS code, 2/4/6 digits",
     "customs_code": "customs procedure code, C00 = total",
     "mot_code": "mode of transport code, 0 = total",
@@ -36,6 +38,15 @@ FIELDS: dict[str, str] = {
     "is_estimated_weight": "true when the weight is estimated",
 }
 REQUIRED = ("year", "reporter", "partner", "flow", "hs_code", "hs_rev")
+# Fields converted to a type on the way in: field -> (DuckDB type, what is accepted).
+CONVERTED = {
+    "year": ("SMALLINT", "a whole-number year"),
+    "mot_code": ("INTEGER", "a whole-number mode-of-transport code"),
+    "value": ("DOUBLE", "a number"),
+    "net_weight": ("DOUBLE", "a number"),
+    "qty": ("DOUBLE", "a number"),
+    "is_estimated_weight": ("BOOLEAN", "true or false"),
+}
 VALUE_UNITS = {"usd": 1.0, "kusd": 1e3, "musd": 1e6}
 WEIGHT_UNITS = {"kg": 1.0, "t": 1e3, "kt": 1e6}
 
@@ -84,8 +95,9 @@ def _file_columns(relation: str) -> dict[str, str]:
 
 def _country(expr: str, kind: str) -> str:
     """SQL turning a code or ISO3 column into a Comtrade code (NULL when unknown)."""
-    if kind in {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT"}:
-        return f"CAST({expr} AS SMALLINT)"
+    if kind in {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
+                "UINTEGER", "UBIGINT"}:  # fmt: skip
+        return f"TRY_CAST({expr} AS SMALLINT)"
     return (
         f"coalesce(TRY_CAST({expr} AS SMALLINT), (SELECT code FROM ref_country r "
         f"WHERE r.iso3 = upper(trim({expr})) ORDER BY r.valid_to IS NOT NULL, r.code LIMIT 1))"
@@ -93,39 +105,67 @@ def _country(expr: str, kind: str) -> str:
 
 
 def _precheck(
-    raw: RawFile, relation: str, required: dict[str, str], columns: dict[str, str]
+    raw: RawFile,
+    relation: str,
+    spec: TableSpec,
+    expr: dict[str, str],
+    columns: dict[str, str],
+    offset: int,
 ) -> None:
-    """Name the first row with an empty required cell or an unknown country."""
+    """Name the first line with an empty required cell, a bad value or an unknown country.
+
+    One pass over the file; the message names the line, the column and the value.
+    """
     import duckdb
 
     from corridor.reference.countries import countries_table
 
+    problems: list[tuple[str, str, str]] = []  # (condition, value SQL, message with {value})
+    for name in REQUIRED:
+        if name in spec.mapping:
+            column = spec.mapping[name]
+            problems.append((f'"{column}" IS NULL', "NULL", f"empty {column} ({name} is required)"))
+    for name, (kind, accepted) in CONVERTED.items():
+        if name in expr and expr[name] != "NULL":
+            where = spec.mapping.get(name, f"--set {name}")
+            problems.append((
+                f"{expr[name]} IS NOT NULL AND TRY_CAST({expr[name]} AS {kind}) IS NULL",
+                f"CAST({expr[name]} AS VARCHAR)",
+                f"cannot read '{{value}}' in {where} as {name} (accepted: {accepted})",
+            ))  # fmt: skip
+    for name in ("reporter", "partner", "partner2"):
+        if name in spec.mapping:
+            column = spec.mapping[name]
+            code = _country(f'src."{column}"', columns[column])
+            problems.append((
+                f'src."{column}" IS NOT NULL AND ({code} IS NULL '
+                f"OR {code} NOT IN (SELECT code FROM ref_country))",
+                f'CAST(src."{column}" AS VARCHAR)',
+                f"unknown {name} '{{value}}' in {column} (accepted: a Comtrade area code "
+                "listed by `corridor countries`, 0–999, or an ISO3 code)",
+            ))  # fmt: skip
+    if not problems:
+        return
     con = duckdb.connect()
     con.register("ref_country", countries_table())
-    offset = 0 if relation.startswith("read_parquet") else 1
     try:
-        src = f"(SELECT *, row_number() OVER () AS _rn FROM {relation})"
-        for name, column in required.items():
-            row = con.execute(f'SELECT min(_rn) FROM {src} WHERE "{column}" IS NULL').fetchone()
-            if row[0] is not None:
-                raise InputFileError(
-                    f"{raw.path}: line {row[0] + offset}: empty {column} ({name} is required)"
-                )
-        for name in ("reporter", "partner"):
-            if name not in required:
-                continue
-            code = _country(f'"{required[name]}"', columns[required[name]])
-            row = con.execute(
-                f'SELECT _rn, "{required[name]}" FROM {src} WHERE {code} IS NULL '
-                f"OR {code} NOT IN (SELECT code FROM ref_country) ORDER BY _rn LIMIT 1"
-            ).fetchone()
-            if row:
-                raise InputFileError(
-                    f"{raw.path}: line {row[0] + offset}: unknown {name} '{row[1]}' "
-                    "(expected a Comtrade area code or ISO3; see `corridor countries`)"
-                )
+        found = con.execute(
+            "SELECT "
+            + ", ".join(
+                f"min(_rn) FILTER (WHERE {cond}), arg_min({value}, _rn) FILTER (WHERE {cond})"
+                for cond, value, _ in problems
+            )
+            + f" FROM (SELECT *, row_number() OVER () AS _rn FROM {relation}) src"
+        ).fetchone()
     finally:
         con.close()
+    for i, (_, _, message) in enumerate(problems):
+        line, value = found[2 * i], found[2 * i + 1]
+        if line is not None:
+            label = "line" if offset else "row"
+            raise InputFileError(
+                f"{raw.path}: {label} {line + offset}: {message.format(value=value)}"
+            )
 
 
 def table_plan(raw: RawFile, spec: TableSpec) -> LoadPlan:
@@ -144,12 +184,12 @@ def table_plan(raw: RawFile, spec: TableSpec) -> LoadPlan:
         raise InvalidQuery("map at least one measure: value, net_weight or qty")
     if "value" in spec.mapping and spec.value_basis not in {"CIF", "FOB"}:
         raise InvalidQuery("a mapped value needs --value-basis CIF or FOB")
-    path = str(raw.path).replace("'", "''")
+    path = sql_str(str(raw.path))
     suffix = raw.path.suffix.lower()
     relation = (
-        f"read_parquet('{path}')"
+        f"read_parquet({path})"
         if suffix == ".parquet"
-        else f"read_csv('{path}', header = true, sample_size = -1)"
+        else f"read_csv({path}, header = true, sample_size = -1)"
     )
     import duckdb
 
@@ -169,7 +209,7 @@ def table_plan(raw: RawFile, spec: TableSpec) -> LoadPlan:
         if name in spec.mapping:
             return f'src."{spec.mapping[name]}"'
         if name in spec.constants:
-            return "'" + spec.constants[name].replace("'", "''") + "'"
+            return sql_str(spec.constants[name])
         return default
 
     def ctype(name: str) -> str:
@@ -195,7 +235,8 @@ def table_plan(raw: RawFile, spec: TableSpec) -> LoadPlan:
                CAST({expr("is_estimated_weight")} AS BOOLEAN), row_number() OVER ()
         FROM {relation} src
     """
-    _precheck(raw, relation, {f: spec.mapping[f] for f in REQUIRED if f in spec.mapping}, columns)
+    offset = 0 if suffix == ".parquet" else 1
+    _precheck(raw, relation, spec, {f: expr(f) for f in FIELDS}, columns, offset)
     info = DatasetInfo(
         dataset=spec.dataset,
         source=spec.source,
@@ -206,7 +247,6 @@ def table_plan(raw: RawFile, spec: TableSpec) -> LoadPlan:
         licence=spec.licence,
         synthetic=spec.synthetic,
     )
-    offset = 0 if suffix == ".parquet" else 1
     return LoadPlan(
         select,
         info,
@@ -215,3 +255,12 @@ def table_plan(raw: RawFile, spec: TableSpec) -> LoadPlan:
         value_scale=VALUE_UNITS[spec.value_unit],
         weight_scale=WEIGHT_UNITS[spec.weight_unit],
     )
+
+
+KIND = FileKind(
+    "table",
+    "Any tidy CSV/Parquet file, with a column mapping and declared units",
+    table_plan,
+    options=frozenset({"spec"}),
+    required=frozenset({"spec"}),
+)

@@ -1,33 +1,45 @@
-"""Idempotent, transactional, resumable ingest of one raw file into the trade table.
+"""Idempotent, transactional, resumable ingest of raw files into the warehouse.
 
-Every source module describes a file as a :class:`LoadPlan`: a SELECT over the raw file
-that yields the canonical columns. :func:`ingest` runs it the same way for every source:
+Sources describe each file as a :class:`~corridor.store.plan.LoadPlan` (see ``plan.py``).
+:func:`ingest_many` loads many files the same way for every source, in batches:
 
-1. hash the file; a file whose hash is journalled ``done`` is not read again (idempotent);
-2. journal ``started`` (committed on its own, so an interruption is visible afterwards);
-3. in ONE transaction: insert the rows, validate them (bad rows → :class:`InputFileError`
-   naming file, row and value, and a rollback), replace rows of other files that carry the
-   same key (never a duplicate), record the raw file, the dataset and ``done``.
+1. files whose hash is journalled ``done`` are not read again (idempotent);
+2. the batch's files are journalled ``started`` (committed on their own, so an interruption
+   is visible afterwards);
+3. in ONE transaction for the whole batch: register the files, insert their rows (files
+   that can be read together by one statement are), then set-based checks over all the new
+   rows — one validation pass, one duplicate-key count, one replace pass (see ``checks.py``)
+   — and record the datasets and ``done`` per file. A bad row anywhere raises an
+   :class:`~corridor.errors.InputFileError` naming its file, line and value, and the whole
+   batch rolls back.
 
 A kill -9 anywhere before the commit leaves the warehouse as it was; running the same
-command again redoes the interrupted file and skips the finished ones.
+command again redoes the interrupted batch and skips finished ones. Rows are inserted sorted
+by the keys queries filter on (``schema.SORT_KEYS``). :func:`ingest` loads one file.
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
-import threading
+import contextlib
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from corridor.errors import InputFileError, ParseError
-from corridor.store.schema import KEY_COLUMNS, file_rows
-from corridor.store.tariff_schema import TARIFF_KEY
+from corridor.store.checks import Loaded, check_duplicates, replace_rows, validate
+from corridor.store.explain import Progress, explain_reader_error, is_interrupt
+from corridor.store.plan import (
+    BatchRead,
+    DatasetInfo,
+    IngestResult,
+    LoadPlan,
+    RawFile,
+    Validation,
+    file_sha256,
+    raw_file,
+)
+from corridor.store.schema import sort_ordinals
 
 if TYPE_CHECKING:
     import duckdb
@@ -35,6 +47,8 @@ if TYPE_CHECKING:
     from corridor.store.warehouse import Warehouse
 
 __all__ = [
+    "BATCH_BYTES",
+    "BatchRead",
     "DatasetInfo",
     "IngestResult",
     "LoadPlan",
@@ -42,487 +56,385 @@ __all__ = [
     "Validation",
     "file_sha256",
     "ingest",
+    "ingest_many",
     "raw_file",
 ]
 
-YEAR_MIN, YEAR_MAX = 1988, 2030
+#: Files are grouped into transactions of at most this many input bytes (at least one file):
+#: thousands of small API responses share one, big BACI years get one each.
+BATCH_BYTES = 1 << 30
 
-
-@dataclass(frozen=True)
-class RawFile:
-    """A raw input: where it came from, its content hash and size."""
-
-    path: Path
-    origin: str
-    kind: str
-    sha256: str
-    bytes: int
-    retrieved_at: datetime
-    archived_path: str | None = None
-
-
-@dataclass(frozen=True)
-class DatasetInfo:
-    """What a dataset is, recorded once per dataset (units before conversion, licence)."""
-
-    dataset: str
-    source: str
-    description: str
-    value_unit_original: str | None
-    weight_unit_original: str | None
-    value_basis: str | None
-    licence: str
-    synthetic: bool = False
-
-
-@dataclass(frozen=True)
-class Validation:
-    """A check on the inserted rows: ``where`` selects bad rows; ``message`` names the fault.
-
-    ``message`` is formatted with ``value`` (the offending value, from ``value_sql``) and
-    ``count`` (how many rows fail).
-    """
-
-    where: str
-    value_sql: str
-    message: str
-
-
-@dataclass
-class LoadPlan:
-    """How to turn one raw file into canonical rows."""
-
-    select_sql: str  # a SELECT yielding the target's columns, file_id as $file_id
-    dataset: DatasetInfo
-    validations: list[Validation] = field(default_factory=list)
-    row_label: str = "row"  # how a file position is named in errors ("line", "record")
-    row_offset: int = 0  # added to raw_row in messages (e.g. 1 for a header line)
-    params: dict[str, object] = field(default_factory=dict)
-    before: Callable[[duckdb.DuckDBPyConnection], None] | None = None  # e.g. register Arrow
-    value_scale: float = 1.0  # file units per USD-unit: errors quote the file's own number
-    weight_scale: float = 1.0
-    allow_empty: bool = False  # an honest "no data" (e.g. an API response with count 0)
-    expected_rows: int | None = None  # what the file says it holds (an envelope's count)
-    target: str = "trade_rows"  # trade_rows | trade_baci | tariff_lines (store/*schema.py)
-    hs_rev: str | None = None  # the file's HS revision, when it has one (BACI)
-    ordered: bool = True  # keep file order so raw_row is the row number (costs speed)
-    # For files stored without raw_row: key columns → file row numbers (for messages).
-    locate: Callable[[duckdb.DuckDBPyConnection, dict[str, object]], list[int]] | None = None
-    cleanup: list[Path] = field(default_factory=list)  # temp files removed after the ingest
-
-
-@dataclass
-class IngestResult:
-    """What one ingest did, for the CLI and the journal."""
-
-    origin: str
-    kind: str
-    dataset: str
-    sha256: str
-    status: str  # inserted | already ingested
-    rows_read: int = 0
-    rows_inserted: int = 0
-    rows_replaced: int = 0
-    rows_skipped: int = 0
-    retrieved_at: datetime | None = None
-    seconds: float = 0.0
-    resumed: bool = False  # a previous run of this file was interrupted
-
-
-def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
-    """Return the sha256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def raw_file(
-    path: Path, *, kind: str, origin: str | None = None, retrieved_at: datetime | None = None
-) -> RawFile:
-    """Describe a local file (after checking it exists and is not empty)."""
-    path = Path(path)
-    if not path.exists():
-        raise InputFileError(f"{path}: no such file")
-    if path.is_dir():
-        raise InputFileError(f"{path}: is a directory, expected a file")
-    size = path.stat().st_size
-    if size == 0:
-        raise InputFileError(f"{path}: file is empty")
-    return RawFile(
-        path=path,
-        origin=origin or str(path.resolve()),
-        kind=kind,
-        sha256=file_sha256(path),
-        bytes=size,
-        retrieved_at=retrieved_at or datetime.now(UTC).replace(tzinfo=None),
-    )
-
-
-# -- generic checks every source gets ----------------------------------------------------
-def _generic_validations(plan: LoadPlan) -> list[Validation]:
-    return [
-        Validation(
-            f"year NOT BETWEEN {YEAR_MIN} AND {YEAR_MAX}",
-            "year",
-            f"year {{value}} outside {YEAR_MIN}–{YEAR_MAX}",
-        ),
-        Validation(
-            "value_usd < 0",
-            f"value_usd / {plan.value_scale}",
-            "negative value {value:g} (values must be ≥ 0)",
-        ),
-        Validation(
-            "net_weight_kg < 0 OR qty < 0",
-            f"coalesce(net_weight_kg / {plan.weight_scale}, qty)",
-            "negative weight/quantity {value:g} (must be ≥ 0)",
-        ),
-        Validation(
-            "reporter NOT IN (SELECT code FROM ref_country)",
-            "reporter",
-            "unknown reporter code {value} (see `corridor countries`)",
-        ),
-        Validation(
-            "partner NOT IN (SELECT code FROM ref_country)",
-            "partner",
-            "unknown partner code {value} (see `corridor countries`)",
-        ),
-        Validation(
-            "partner2 IS NOT NULL AND partner2 NOT IN (SELECT code FROM ref_country)",
-            "partner2",
-            "unknown second-partner code {value}",
-        ),
-        Validation(
-            f"NOT ({HS_CODE_OK})",
-            "hs_code",
-            "invalid HS code '{value}' (2, 4 or 6 digits in chapters 01–97 except 77, or TOTAL)",
-        ),
-        Validation(
-            "flow NOT IN ('M','X','RM','RX','DX','FM','MIP','MOP','XIP','XOP')",
-            "flow",
-            "unknown flow '{value}' (accepted: M, X, RM, RX, DX, FM, MIP, MOP, XIP, XOP)",
-        ),
-        Validation(
-            "hs_rev NOT IN ('H0','H1','H2','H3','H4','H5','H6')",
-            "hs_rev",
-            "unknown HS revision '{value}' (accepted: H0–H6)",
-        ),
-    ]
-
-
-HS_CODE_OK = (
-    "hs_code = 'TOTAL' OR (regexp_full_match(hs_code, '[0-9]{2}([0-9]{2}){0,2}') "
-    "AND substr(hs_code, 1, 2) BETWEEN '01' AND '97' AND substr(hs_code, 1, 2) <> '77' "
-    "AND hs_level = length(hs_code))"
-)
-
-
-# Per-row key columns of each physical table (the per-file ones come from raw_files).
-_ROW_KEYS = {
-    "trade_rows": tuple(k for k in KEY_COLUMNS if k not in {"source", "dataset"}),
-    "trade_baci": ("year", "exporter", "importer", "hs_code"),
-    "tariff_lines": TARIFF_KEY,
-}
-# Tables of the trade view; other targets (tariff_lines) are validated by their parsers, which
-# name the file, line and value of a bad cell before anything reaches the warehouse.
-_TRADE_TARGETS = ("trade_rows", "trade_baci")
-# How a canonical column is named in each physical table (for lookups by key).
-_PHYSICAL = {"trade_baci": {"reporter": "exporter", "partner": "importer"}}
-
-
-def _where(plan: LoadPlan, raw: RawFile, con: duckdb.DuckDBPyConnection, row: dict) -> str:
-    """'line 4' for a bad row: its raw_row, or its position found by the plan's locator."""
-    if row.get("raw_row") is not None:
-        return f"{plan.row_label} {row['raw_row'] + plan.row_offset}"
-    if plan.locate:
-        lines = plan.locate(con, row)
-        if lines:
-            return ", ".join(f"{plan.row_label} {n + plan.row_offset}" for n in lines[:1])
-    return f"{plan.row_label} ?"
-
-
-def _run_validations(
-    con: duckdb.DuckDBPyConnection, raw: RawFile, plan: LoadPlan, fid: int
-) -> None:
-    if plan.target not in _TRADE_TARGETS:
-        return
-    checks = plan.validations + _generic_validations(plan)
-    counts = con.execute(
-        "SELECT "
-        + ", ".join(f"count(*) FILTER (WHERE {c.where})" for c in checks)
-        + f" FROM {file_rows(plan.target)}",
-        {"fid": fid},
-    ).fetchone()
-    for check, count in zip(checks, counts, strict=True):
-        if not count:
-            continue
-        cur = con.execute(
-            f"""SELECT raw_row, year, reporter, partner, hs_code, {check.value_sql} AS value
-                FROM {file_rows(plan.target)} WHERE {check.where}
-                ORDER BY raw_row NULLS LAST LIMIT 1""",
-            {"fid": fid},
-        )
-        names = [d[0] for d in cur.description]
-        row = dict(zip(names, cur.fetchone(), strict=True))
-        more = f" ({count:,} such rows)" if count > 1 else ""
-        message = check.message.format(value=row["value"], count=count)
-        raise InputFileError(f"{raw.path}: {_where(plan, raw, con, row)}: {message}{more}")
-
-
-def _check_duplicates(
-    con: duckdb.DuckDBPyConnection, raw: RawFile, plan: LoadPlan, fid: int
-) -> None:
-    if plan.target not in _TRADE_TARGETS:
-        return
-    keys = ", ".join(_ROW_KEYS[plan.target])
-    repeated = con.execute(
-        f"SELECT count(*) - count(DISTINCT hash({keys})) FROM {plan.target} WHERE file_id = $fid",
-        {"fid": fid},
-    ).fetchone()[0]
-    if not repeated:  # a hash collision can only make this check cautious, never lax
-        return
-    cur = con.execute(
-        f"""SELECT {keys}, list_sort(list(raw_row)) AS rows, count(*) OVER () AS groups
-            FROM {plan.target} WHERE file_id = $fid
-            GROUP BY {keys} HAVING count(*) > 1 LIMIT 1"""
-        if plan.target == "trade_rows"
-        else f"""SELECT {keys}, NULL AS rows, count(*) OVER () AS groups
-            FROM {plan.target} WHERE file_id = $fid
-            GROUP BY {keys} HAVING count(*) > 1 LIMIT 1""",
-        {"fid": fid},
-    )
-    found = cur.fetchone()
-    if found is None:
-        return
-    row = dict(zip([d[0] for d in cur.description], found, strict=True))
-    canonical = {k: row.get(v, row.get(k)) for k, v in _PHYSICAL.get(plan.target, {}).items()}
-    row.update(canonical)
-    lines = row["rows"] or (plan.locate(con, row) if plan.locate else [])
-    lines = sorted(n for n in lines if n is not None)
-    first, second = [*lines, None, None][:2]
-    label = plan.row_label
-    where = (
-        f"{label} {second + plan.row_offset} repeats the key of {label} {first + plan.row_offset}"
-        if second is not None
-        else "a key is repeated"
-    )
-    more = f"; {row['groups']:,} keys repeated" if row["groups"] > 1 else ""
-    period = row.get("period", row.get("year"))
-    raise InputFileError(
-        f"{raw.path}: {where} (reporter {row['reporter']}, partner {row['partner']}, "
-        f"period {period}, hs {row['hs_code']}){more} — each key may appear once per file"
-    )
-
-
-def _replace_other_files(
-    con: duckdb.DuckDBPyConnection, raw: RawFile, plan: LoadPlan, fid: int
-) -> int:
-    """Delete rows of other files of the same dataset that the new rows supersede."""
-    others = con.execute(
-        """SELECT list(file_id) FROM raw_files
-           WHERE file_id <> $fid AND dataset = $ds AND source = $src""",
-        {"fid": fid, "ds": plan.dataset.dataset, "src": plan.dataset.source},
-    ).fetchone()[0]
-    if not others:
-        return 0
-    table, keys = plan.target, _ROW_KEYS[plan.target]
-    match = " AND ".join(f"o.{k} IS NOT DISTINCT FROM n.{k}" for k in keys)
-    cols = ", ".join(keys)
-    old = ", ".join(f"o.{k}" for k in keys)
-    return con.execute(
-        f"""DELETE FROM {table} o
-            USING (SELECT {cols}, hash({cols}) AS h FROM {table} WHERE file_id = $fid) n
-            WHERE list_contains($others, o.file_id) AND hash({old}) = n.h AND {match}""",
-        {"fid": fid, "others": others},
-    ).fetchone()[0]
-
-
-_LINE = re.compile(r"CSV Error on Line: (\d+)")
-_CONVERT = re.compile(
-    r'converting column "([^"]+)"\. Could not convert string "([^"]*)" to \'(\w+)'
-)
-_COLUMNS = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
-
-
-def _explain_duckdb_error(raw: RawFile, exc: Exception) -> InputFileError:
-    """Turn a DuckDB reader error into one line naming file, line and value."""
-    text = str(exc)
-    line = _LINE.search(text)
-    where = f"line {line.group(1)}: " if line else ""
-    if m := _CONVERT.search(text):
-        what = (
-            "a number" if m.group(3) in {"DOUBLE", "BIGINT", "INTEGER", "SMALLINT"} else m.group(3)
-        )
-        return ParseError(
-            f"{raw.path}: {where}cannot read '{m.group(2)}' in column {m.group(1)} as {what}"
-        )
-    if m := _COLUMNS.search(text):
-        return ParseError(
-            f"{raw.path}: {where}{m.group(2)} fields, expected {m.group(1)} "
-            "(truncated file or wrong delimiter?)"
-        )
-    if "unicode" in text.lower() or "utf-8" in text.lower():
-        return ParseError(f"{raw.path}: {where}not valid UTF-8 text (wrong encoding?)")
-    first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
-    return ParseError(f"{raw.path}: {where}{first}")
-
-
-class _Progress:
-    """Poll DuckDB's query progress from a thread and report it to a callback."""
-
-    def __init__(self, con: duckdb.DuckDBPyConnection, report: Callable[[float], None]) -> None:
-        self._con, self._report = con, report
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.wait(0.2):
-            try:
-                pct = self._con.query_progress()
-            except Exception:  # connection busy or closed: progress is best-effort
-                continue
-            if pct >= 0:
-                self._report(pct)
-
-    def __enter__(self) -> _Progress:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-
-def _journal_started(con: duckdb.DuckDBPyConnection, raw: RawFile, dataset: str) -> int:
-    return con.execute(
-        """INSERT INTO ingest_journal (sha256, origin, kind, dataset, status, started_at)
-           VALUES (?, ?, ?, ?, 'started', now()::TIMESTAMP) RETURNING run_id""",
-        [raw.sha256, raw.origin, raw.kind, dataset],
-    ).fetchone()[0]
-
-
-def _register_file(con: duckdb.DuckDBPyConnection, raw: RawFile, plan: LoadPlan) -> int:
-    info = plan.dataset
-    kind = con.execute("SELECT kind FROM raw_files WHERE sha256 = ?", [raw.sha256]).fetchone()
-    if kind:
-        raise InputFileError(f"{raw.path}: the same content was already ingested as {kind[0]}")
-    return con.execute(
-        """INSERT INTO raw_files (sha256, origin, kind, bytes, retrieved_at, archived_path,
-                                  source, dataset, hs_rev, synthetic)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING file_id""",
-        [raw.sha256, raw.origin, raw.kind, raw.bytes, raw.retrieved_at, raw.archived_path,
-         info.source, info.dataset, plan.hs_rev, info.synthetic],
-    ).fetchone()[0]  # fmt: skip
+PlanFor = Callable[[RawFile], LoadPlan]
+BatchProgress = Callable[[str, float], None]
 
 
 def ingest(
     wh: Warehouse,
     raw: RawFile,
-    plan_for: Callable[[RawFile], LoadPlan],
+    plan_for: PlanFor,
     *,
     progress: Callable[[float], None] | None = None,
 ) -> IngestResult:
     """Load one raw file into the warehouse exactly once (see the module docstring)."""
-    import duckdb
+    report = (lambda _name, pct: progress(pct)) if progress else None
+    return ingest_many(wh, [raw], plan_for, progress=report)[0]
 
+
+def ingest_many(
+    wh: Warehouse,
+    raws: Sequence[RawFile],
+    plan_for: PlanFor,
+    *,
+    progress: BatchProgress | None = None,
+    batch_bytes: int = BATCH_BYTES,
+) -> list[IngestResult]:
+    """Load many raw files, a batch per transaction; stop at the first bad batch.
+
+    ``progress(name, percent)`` is called while rows are read (``name``: the file, or "N
+    files"). Results come back in the order of ``raws``.
+    """
+    results: list[IngestResult] = []
+    for batch in _batches(raws, batch_bytes):
+        results.extend(_ingest_batch(wh, batch, plan_for, progress))
+    return results
+
+
+def _batches(raws: Sequence[RawFile], budget: int) -> Iterator[list[RawFile]]:
+    batch: list[RawFile] = []
+    size = 0
+    for raw in raws:
+        if batch and size + raw.bytes > budget:
+            yield batch
+            batch, size = [], 0
+        batch.append(raw)
+        size += raw.bytes
+    if batch:
+        yield batch
+
+
+@dataclass
+class _History:
+    done: dict[tuple[str, str], str]  # (sha256, kind) -> dataset
+    resumed: set[str]  # sha256 whose latest journal entry is 'started'
+
+
+def _history(con: duckdb.DuckDBPyConnection, raws: list[RawFile]) -> _History:
+    rows = con.execute(
+        """SELECT sha256, kind, status, dataset FROM ingest_journal
+           WHERE list_contains($shas, sha256) ORDER BY run_id""",
+        {"shas": [r.sha256 for r in raws]},
+    ).fetchall()
+    done: dict[tuple[str, str], str] = {}
+    last: dict[str, str] = {}
+    for sha, kind, status, dataset in rows:
+        if status == "done":
+            done[(sha, kind)] = dataset
+        last[sha] = status
+    return _History(done, {sha for sha, status in last.items() if status == "started"})
+
+
+def _ingest_batch(
+    wh: Warehouse, raws: list[RawFile], plan_for: PlanFor, progress: BatchProgress | None
+) -> list[IngestResult]:
     con = wh.con
     start = time.perf_counter()
-    done = con.execute(
-        """SELECT dataset, rows_read, rows_inserted FROM ingest_journal
-           WHERE sha256 = ? AND kind = ? AND status = 'done' ORDER BY run_id DESC LIMIT 1""",
-        [raw.sha256, raw.kind],
-    ).fetchone()
-    if done:
-        return IngestResult(
-            raw.origin, raw.kind, done[0], raw.sha256, "already ingested",
-            rows_read=0, retrieved_at=raw.retrieved_at, seconds=time.perf_counter() - start,
-        )  # fmt: skip
-    resumed = bool(
-        con.execute(
-            """SELECT count(*) FROM ingest_journal WHERE sha256 = ? AND status = 'started'
-               AND run_id = (SELECT max(run_id) FROM ingest_journal WHERE sha256 = ?)""",
-            [raw.sha256, raw.sha256],
-        ).fetchone()[0]
-    )
-    plan = plan_for(raw)
-    run_id = _journal_started(con, raw, plan.dataset.dataset)
-    given = {"ts": raw.retrieved_at, **plan.params}
-    con.execute(f"SET preserve_insertion_order = {str(plan.ordered).lower()}")
+    history = _history(con, raws)
+    todo: list[RawFile] = []
+    first_copy: dict[str, RawFile] = {}
+    for raw in raws:
+        if (raw.sha256, raw.kind) not in history.done and raw.sha256 not in first_copy:
+            first_copy[raw.sha256] = raw
+            todo.append(raw)
+    files = _plans(todo, plan_for)
     try:
-        with wh.transaction():
-            if plan.before:
-                plan.before(con)
-            fid = _register_file(con, raw, plan)
-            params = {
-                k: v for k, v in {**given, "file_id": fid}.items() if f"${k}" in plan.select_sql
-            }
-            insert = f"INSERT INTO {plan.target} {plan.select_sql}"
+        if files:
+            _journal_started(con, files)
             try:
-                if progress:
-                    with _Progress(con, progress):
-                        inserted = con.execute(insert, params).fetchone()[0]
-                else:
-                    inserted = con.execute(insert, params).fetchone()[0]
-            except duckdb.Error as exc:
-                raise _explain_duckdb_error(raw, exc) from exc
-            if inserted == 0 and not plan.allow_empty:
-                raise InputFileError(f"{raw.path}: no data rows")
-            if plan.expected_rows is not None and inserted != plan.expected_rows:
-                raise ParseError(
-                    f"{raw.path}: says it holds {plan.expected_rows:,} records but "
-                    f"{inserted:,} were read (truncated?)"
-                )
-            _run_validations(con, raw, plan, fid)
-            _check_duplicates(con, raw, plan, fid)
-            replaced = _replace_other_files(con, raw, plan, fid)
-            _record(con, plan.dataset, run_id, inserted, replaced)
-    except BaseException as exc:
-        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        con.execute(
-            """UPDATE ingest_journal SET status = 'failed', finished_at = now()::TIMESTAMP,
-               message = ? WHERE run_id = ?""",
-            [message[:500], run_id],
-        )
-        raise
+                with wh.transaction():
+                    _load(con, files, progress)
+            except BaseException as exc:
+                failure = _explain(con, exc)
+                _journal_failed(con, files, failure)
+                if failure is exc:
+                    raise
+                raise failure from exc
     finally:
-        con.execute("SET preserve_insertion_order = true")
-        for path in plan.cleanup:
-            path.unlink(missing_ok=True)
-    return IngestResult(
-        raw.origin,
-        raw.kind,
-        plan.dataset.dataset,
-        raw.sha256,
-        "inserted" if inserted else "no data",
-        rows_read=inserted,
-        rows_inserted=inserted,
-        rows_replaced=replaced,
-        retrieved_at=raw.retrieved_at,
-        seconds=time.perf_counter() - start,
-        resumed=resumed,
-    )
+        for item in files:
+            for path in item.plan.cleanup:
+                path.unlink(missing_ok=True)
+    return _results(raws, files, history, time.perf_counter() - start)
 
 
-def _record(
-    con: duckdb.DuckDBPyConnection, info: DatasetInfo, run_id: int, inserted: int, replaced: int
+def _plans(raws: list[RawFile], plan_for: PlanFor) -> list[Loaded]:
+    """Every file's plan, before anything is written (a bad file stops the batch here)."""
+    files: list[Loaded] = []
+    try:
+        for raw in raws:
+            files.append(Loaded(raw, plan_for(raw)))
+    except BaseException:
+        for item in files:
+            for path in item.plan.cleanup:
+                path.unlink(missing_ok=True)
+        raise
+    return files
+
+
+def _results(
+    raws: list[RawFile], files: list[Loaded], history: _History, seconds: float
+) -> list[IngestResult]:
+    loaded = {item.raw.sha256: item for item in files}
+    total = sum(item.raw.bytes for item in files) or 1
+    out = []
+    for raw in raws:
+        item = loaded.get(raw.sha256)
+        if item is not None and item.raw is raw:
+            result = IngestResult(
+                raw.origin, raw.kind, item.plan.dataset.dataset, raw.sha256,
+                "inserted" if item.inserted else "no data",
+                rows_read=item.inserted, rows_inserted=item.inserted,
+                rows_replaced=item.replaced, retrieved_at=raw.retrieved_at,
+                seconds=seconds * raw.bytes / total, resumed=raw.sha256 in history.resumed,
+            )  # fmt: skip
+            out.append(result)
+            continue
+        dataset = history.done.get((raw.sha256, raw.kind)) or (
+            item.plan.dataset.dataset if item else ""
+        )
+        skipped = IngestResult(
+            raw.origin, raw.kind, dataset, raw.sha256, "already ingested",
+            retrieved_at=raw.retrieved_at,
+        )  # fmt: skip
+        out.append(skipped)
+    return out
+
+
+# -- the transaction ------------------------------------------------------------------------
+class _ReadFailed(Exception):
+    """The reader failed on one of ``files`` (explained after the rollback)."""
+
+    def __init__(self, files: list[Loaded], exc: Exception) -> None:
+        super().__init__(str(exc))
+        self.files, self.exc = files, exc
+
+
+def _load(
+    con: duckdb.DuckDBPyConnection, files: list[Loaded], progress: BatchProgress | None
 ) -> None:
-    con.execute(
-        "INSERT OR REPLACE INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            info.dataset,
-            info.source,
-            info.description,
-            info.value_unit_original,
-            info.weight_unit_original,
-            info.value_basis,
-            info.licence,
-            info.synthetic,
-        ],
+    for item in files:
+        if item.plan.before:
+            item.plan.before(con)
+    _register(con, files)
+    for group in _read_groups(files):
+        _insert(con, group, progress)
+    for item in files:
+        plan, raw = item.plan, item.raw
+        if item.inserted == 0 and not plan.allow_empty:
+            raise InputFileError(f"{raw.path}: no data rows")
+        if plan.expected_rows is not None and item.inserted != plan.expected_rows:
+            raise ParseError(
+                f"{raw.path}: says it holds {plan.expected_rows:,} records but "
+                f"{item.inserted:,} were read (truncated?)"
+            )
+    validate(con, files)
+    shared = check_duplicates(con, files)
+    replace_rows(con, files, shared)
+    _record(con, files)
+
+
+def _register(con: duckdb.DuckDBPyConnection, files: list[Loaded]) -> None:
+    """Give the files ids in batch order and record them in raw_files (two statements)."""
+    shas = [f.raw.sha256 for f in files]
+    clash = con.execute(
+        "SELECT sha256, kind FROM raw_files WHERE list_contains($shas, sha256) LIMIT 1",
+        {"shas": shas},
+    ).fetchone()
+    if clash:
+        path = next(f.raw.path for f in files if f.raw.sha256 == clash[0])
+        raise InputFileError(f"{path}: the same content was already ingested as {clash[1]}")
+    ids = sorted(
+        r[0]
+        for r in con.execute(
+            "SELECT nextval('file_id_seq') FROM range($n)", {"n": len(files)}
+        ).fetchall()
     )
+    for item, file_id in zip(files, ids, strict=True):
+        item.file_id = file_id
+    columns = {
+        "file_id": ids,
+        "sha256": shas,
+        "origin": [f.raw.origin for f in files],
+        "kind": [f.raw.kind for f in files],
+        "bytes": [f.raw.bytes for f in files],
+        "retrieved_at": [f.raw.retrieved_at for f in files],
+        "archived_path": [f.raw.archived_path for f in files],
+        "source": [f.plan.dataset.source for f in files],
+        "dataset": [f.plan.dataset.dataset for f in files],
+        "hs_rev": [f.plan.hs_rev for f in files],
+        "synthetic": [f.plan.dataset.synthetic for f in files],
+    }
+    con.execute(
+        f"INSERT INTO raw_files ({', '.join(columns)}) SELECT "
+        + ", ".join(f"CAST(unnest(${c}) AS {_RAW_TYPES[c]})" for c in columns),
+        columns,
+    )
+
+
+_RAW_TYPES = {
+    "file_id": "INTEGER", "sha256": "VARCHAR", "origin": "VARCHAR", "kind": "VARCHAR",
+    "bytes": "BIGINT", "retrieved_at": "TIMESTAMP", "archived_path": "VARCHAR",
+    "source": "VARCHAR", "dataset": "VARCHAR", "hs_rev": "VARCHAR", "synthetic": "BOOLEAN",
+}  # fmt: skip
+
+
+def _read_groups(files: list[Loaded]) -> list[list[Loaded]]:
+    """Files read by one statement: those with the same batch key; the others one by one."""
+    groups: dict[object, list[Loaded]] = {}
+    out: list[list[Loaded]] = []
+    for item in files:
+        batch = item.plan.batch
+        if batch is None:
+            out.append([item])
+        elif batch.key in groups:
+            groups[batch.key].append(item)
+        else:
+            groups[batch.key] = [item]
+            out.append(groups[batch.key])
+    return out
+
+
+def _insert(
+    con: duckdb.DuckDBPyConnection, group: list[Loaded], progress: BatchProgress | None
+) -> None:
+    import duckdb
+
+    first = group[0]
+    target = first.plan.target
+    if len(group) == 1:
+        plan = first.plan
+        given = {"ts": first.raw.retrieved_at, **plan.params, "file_id": first.file_id}
+        sql = plan.select_sql
+        params = {k: v for k, v in given.items() if f"${k}" in sql}
+        name = first.raw.path.name
+    else:
+        batch: BatchRead = first.plan.batch  # type: ignore[assignment]
+        sql = batch.select([(str(f.plan.batch.path), f.file_id) for f in group])  # type: ignore[union-attr]
+        params = {}
+        name = f"{len(group)} files"
+    # ORDER BY: rows land sorted by the keys queries filter on (kept whatever the setting).
+    insert = f"INSERT INTO {target} SELECT * FROM ({sql}) ORDER BY {sort_ordinals(target)}"
+    con.execute(f"SET preserve_insertion_order = {str(first.plan.ordered).lower()}")
+    try:
+        if progress:
+            with Progress(con, lambda pct: progress(name, pct)):
+                inserted = con.execute(insert, params).fetchone()[0]
+        else:
+            inserted = con.execute(insert, params).fetchone()[0]
+    except duckdb.Error as exc:
+        raise _ReadFailed(group, exc) from exc
+    finally:
+        with contextlib.suppress(duckdb.Error):  # an aborted transaction refuses statements
+            con.execute("SET preserve_insertion_order = true")
+    if len(group) == 1:
+        first.inserted = inserted
+        return
+    ids = [f.file_id for f in group]
+    counts = dict(
+        con.execute(
+            f"""SELECT file_id, count(*) FROM {target}
+                WHERE file_id BETWEEN {min(ids)} AND {max(ids)} GROUP BY file_id"""
+        ).fetchall()
+    )
+    for item in group:
+        item.inserted = counts.get(item.file_id, 0)
+
+
+def _explain(con: duckdb.DuckDBPyConnection, exc: BaseException) -> BaseException:
+    """After the rollback: the error to show for ``exc`` (a reader error names file and line)."""
+    if is_interrupt(exc) or (isinstance(exc, _ReadFailed) and is_interrupt(exc.exc)):
+        return KeyboardInterrupt()
+    if not isinstance(exc, _ReadFailed):
+        return exc
+    import duckdb
+
+    con.execute("SET preserve_insertion_order = true")  # row numbers below need file order
+
+    culprit = _culprit(con, exc)
+    if culprit.plan.explain:
+        try:
+            found = culprit.plan.explain(con)
+        except duckdb.Error:  # the file does not even read as text: DuckDB's message says why
+            found = None
+        if found is not None:
+            return found
+    return explain_reader_error(culprit.raw.path, exc.exc)
+
+
+def _culprit(con: duckdb.DuckDBPyConnection, failed: _ReadFailed) -> Loaded:
+    """The file of a group whose reading fails (reads each alone when the error is unclear)."""
+    import duckdb
+
+    if len(failed.files) == 1:
+        return failed.files[0]
+    text = str(failed.exc)
+    for item in failed.files:
+        if item.plan.batch and str(item.plan.batch.path) in text:
+            return item
+    for item in failed.files:
+        try:
+            con.execute(f"SELECT count(*) FROM ({item.plan.select_sql})", {"file_id": 0})
+        except duckdb.Error as exc:
+            failed.exc = exc
+            return item
+    return failed.files[0]
+
+
+# -- journal --------------------------------------------------------------------------------
+def _journal_started(con: duckdb.DuckDBPyConnection, files: list[Loaded]) -> None:
+    rows = con.execute(
+        """INSERT INTO ingest_journal (sha256, origin, kind, dataset, status, started_at)
+           SELECT unnest($shas), unnest($origins), unnest($kinds), unnest($datasets),
+                  'started', now()::TIMESTAMP
+           RETURNING sha256, run_id""",
+        {
+            "shas": [f.raw.sha256 for f in files],
+            "origins": [f.raw.origin for f in files],
+            "kinds": [f.raw.kind for f in files],
+            "datasets": [f.plan.dataset.dataset for f in files],
+        },
+    ).fetchall()
+    run_ids = dict(rows)
+    for item in files:
+        item.run_id = run_ids[item.raw.sha256]
+
+
+def _journal_failed(
+    con: duckdb.DuckDBPyConnection, files: list[Loaded], exc: BaseException
+) -> None:
+    text = "interrupted" if isinstance(exc, KeyboardInterrupt) else str(exc)
+    message = text.splitlines()[0] if text else type(exc).__name__
+    con.execute(
+        """UPDATE ingest_journal SET status = 'failed', finished_at = now()::TIMESTAMP,
+           message = $message WHERE list_contains($ids, run_id)""",
+        {"message": message[:500], "ids": [f.run_id for f in files]},
+    )
+
+
+def _record(con: duckdb.DuckDBPyConnection, files: list[Loaded]) -> None:
+    infos = {f.plan.dataset.dataset: f.plan.dataset for f in files}
+    for info in infos.values():
+        con.execute(
+            "INSERT OR REPLACE INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [info.dataset, info.source, info.description, info.value_unit_original,
+             info.weight_unit_original, info.value_basis, info.licence, info.synthetic],
+        )  # fmt: skip
     con.execute(
         """UPDATE ingest_journal SET status = 'done', finished_at = now()::TIMESTAMP,
-           rows_read = ?, rows_inserted = ?, rows_replaced = ?, rows_skipped = 0
-           WHERE run_id = ?""",
-        [inserted, inserted, replaced, run_id],
+               rows_read = v.n, rows_inserted = v.n, rows_replaced = v.r, rows_skipped = 0
+           FROM (SELECT unnest($ids) AS run_id, unnest($n) AS n, unnest($r) AS r) v
+           WHERE ingest_journal.run_id = v.run_id""",
+        {
+            "ids": [f.run_id for f in files],
+            "n": [f.inserted for f in files],
+            "r": [f.replaced for f in files],
+        },
     )

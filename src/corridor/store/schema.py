@@ -13,15 +13,20 @@ Underneath, rows are stored narrowly so that ingest writes only what varies per 
 from __future__ import annotations
 
 from corridor.reference.record import TRADE_COLUMNS
+from corridor.store.tariff_schema import TARIFF_KEY
 
 __all__ = [
     "BACI_COLUMNS",
     "KEY_COLUMNS",
+    "PHYSICAL_KEYS",
     "ROW_COLUMNS",
     "SCHEMA_VERSION",
+    "SORT_KEYS",
     "TRADE_COLUMNS",
+    "TRADE_TARGETS",
     "WAREHOUSE_DDL",
-    "file_rows",
+    "new_rows",
+    "sort_ordinals",
 ]
 
 SCHEMA_VERSION = "2"
@@ -99,15 +104,51 @@ _BACI_SELECT = ", ".join(
 )  # fmt: skip
 
 
-def file_rows(target: str) -> str:
-    """The canonical columns of one file's rows (``$fid``), read from its physical table."""
+# Per-row key columns of each physical table (the per-file ones, source and dataset, come
+# from raw_files): within one file a key appears once; a later file's row replaces it.
+PHYSICAL_KEYS: dict[str, tuple[str, ...]] = {
+    "trade_rows": tuple(k for k in KEY_COLUMNS if k not in {"source", "dataset"}),
+    "trade_baci": ("year", "exporter", "importer", "hs_code"),
+    "tariff_lines": TARIFF_KEY,
+}
+#: Tables behind the trade view (the generic trade validations apply to them only; the tariff
+#: parsers name the file, line and value of a bad cell before anything reaches the warehouse).
+TRADE_TARGETS = ("trade_rows", "trade_baci")
+
+# Rows are inserted sorted by the keys corridor's queries filter on, so that DuckDB's zone maps
+# (min/max per row group) skip most of the table: a corridor is one importer (BACI) or one
+# reporter and flow (Comtrade), one product scope, a few years.
+SORT_KEYS: dict[str, tuple[str, ...]] = {
+    "trade_rows": ("reporter", "flow", "hs_code", "year", "partner"),
+    "trade_baci": ("importer", "hs_code", "exporter"),
+    "tariff_lines": ("importer", "national_line", "column_name"),
+}
+
+
+def sort_ordinals(target: str) -> str:
+    """'5, 8, 10' — the positions of a table's sort keys in its column list (for ORDER BY)."""
+    if target == "tariff_lines":
+        from corridor.store.tariff_schema import TARIFF_COLUMN_NAMES
+
+        columns = ["file_id", *TARIFF_COLUMN_NAMES]
+    else:
+        columns = list(ROW_COLUMNS if target == "trade_rows" else BACI_COLUMNS)
+    return ", ".join(str(columns.index(k) + 1) for k in SORT_KEYS[target])
+
+
+def new_rows(target: str, *, subset: bool = False) -> str:
+    """Canonical columns (+ file_id) of the rows of files ``$lo``..``$hi`` in a physical table.
+
+    With ``subset``, only the files listed in ``$ids`` within that range.
+    """
+    only = " AND list_contains($ids, b.file_id)" if subset else ""
     if target == "trade_baci":
         cols = ", ".join(f"{_BACI_EXPR.get(c, 'f.' + c)} AS {c}" for c in TRADE_COLUMNS)
         return (
-            f"(SELECT {cols} FROM trade_baci b, (SELECT * FROM raw_files WHERE file_id = $fid) f "
-            "WHERE b.file_id = $fid)"
+            f"(SELECT {cols}, b.file_id FROM trade_baci b JOIN raw_files f USING (file_id) "
+            f"WHERE b.file_id BETWEEN $lo AND $hi{only})"
         )
-    return "(SELECT * FROM trade WHERE file_id = $fid)"
+    return f"(SELECT * FROM trade_rows b WHERE b.file_id BETWEEN $lo AND $hi{only})"
 
 
 TRADE_VIEW = f"""CREATE OR REPLACE VIEW trade AS

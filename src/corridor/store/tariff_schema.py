@@ -9,7 +9,7 @@ newer file of the same dataset replaces rows with the same key (see :mod:`store.
 
 from __future__ import annotations
 
-__all__ = ["TARIFF_DDL", "TARIFF_KEY"]
+__all__ = ["TARIFF_COLUMN_NAMES", "TARIFF_DDL", "TARIFF_KEY"]
 
 _TYPES = {
     "int16": "SMALLINT",
@@ -37,3 +37,13 @@ def _ddl() -> str:
 
 
 TARIFF_DDL: tuple[str, ...] = (_ddl(),)
+
+
+def _names() -> tuple[str, ...]:
+    from corridor.reference.tariffs import TARIFF_COLUMNS
+
+    return tuple(c.name for c in TARIFF_COLUMNS)
+
+
+#: The table's columns after ``file_id``, in order.
+TARIFF_COLUMN_NAMES: tuple[str, ...] = _names()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,15 +20,20 @@ if TYPE_CHECKING:
 __all__ = ["Warehouse", "open_warehouse"]
 
 
+@lru_cache(maxsize=1)
 def _reference_fingerprint() -> str:
-    """A hash of the packaged reference data, so a warehouse reloads it after an upgrade."""
-    from importlib.resources import files
+    """A hash of the packaged reference data, so a warehouse reloads it after an upgrade.
+
+    Read from the files themselves (not by importing ``corridor.reference``): cheap enough to
+    check on every open.
+    """
+    import corridor
 
     digest = hashlib.sha256(__version__.encode())
-    data = files("corridor.reference") / "data"
-    for name in sorted(p.name for p in data.iterdir()):
-        digest.update(name.encode())
-        digest.update((data / name).read_bytes())
+    data = Path(corridor.__file__).parent / "reference" / "data"
+    for path in sorted(data.iterdir()):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -89,6 +95,28 @@ class Warehouse:
 
     # -- schema and reference tables -----------------------------------------------------
     def _ensure_schema(self) -> None:
+        """Check the schema version: one query when nothing changed.
+
+        Tables and reference data are built only when the file is new, or the schema or the
+        packaged reference data changed.
+        """
+        import duckdb
+
+        fingerprint = _reference_fingerprint()
+        try:
+            schema, reference = self.con.execute(
+                "SELECT max(value) FILTER (WHERE key = 'schema'), "
+                "max(value) FILTER (WHERE key = 'reference') FROM meta"
+            ).fetchone()
+        except duckdb.CatalogException:
+            schema = reference = None
+        if schema == SCHEMA_VERSION and reference == fingerprint:
+            return
+        if schema is not None and schema != SCHEMA_VERSION:
+            raise CorridorError(
+                f"warehouse {self.path} uses schema {schema}; this corridor needs schema "
+                f"{SCHEMA_VERSION} — move the file aside and ingest again"
+            )
         old = self.scalar(
             "SELECT count(*) FROM information_schema.tables "
             "WHERE table_name = 'trade' AND table_type = 'BASE TABLE'"
@@ -101,10 +129,7 @@ class Warehouse:
         for ddl in (*WAREHOUSE_DDL, *TARIFF_DDL):
             self.con.execute(ddl)
         self.con.execute("CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
-        fingerprint = _reference_fingerprint()
-        row = self.con.execute("SELECT value FROM meta WHERE key = 'reference'").fetchone()
-        if row is None or row[0] != fingerprint:
-            self._load_reference(fingerprint)
+        self._load_reference(fingerprint)
 
     def _load_reference(self, fingerprint: str) -> None:
         from corridor.reference.countries import countries_table, groups_table

@@ -1,0 +1,173 @@
+"""Real files no one here wrote: CEPII BACI as released, portal CSVs as users save them."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+BACI = "real/baci/BACI_HS92_Y2021_V202301_exporters_AFG_ZAF.csv"
+PORTAL = "comtrade-portal-csv/TradeData.csv"
+
+
+def query(path: Path, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_real_baci_release_loads_and_matches_an_independent_read(
+    cli, warehouse_path: Path, tmp_path: Path, shared_data: Path
+) -> None:
+    path = tmp_path / "BACI_HS92_Y2021_V202301.csv"
+    path.write_bytes((shared_data / BACI).read_bytes())
+    result = cli("ingest", "baci", path)
+    assert result.exit_code == 0, result.output
+    # Independent read: csv module, trim the padding, 'NA' is missing, k zero-padded.
+    with path.open(newline="") as fh:
+        lines = list(csv.DictReader(fh))
+    assert len(lines) == 71_192
+    corridor = [r for r in lines if r["i"] == "710" and r["j"] == "392"
+                and r["k"].strip().zfill(6).startswith("76")]  # fmt: skip
+    assert corridor, "South Africa → Japan chapter 76 is in the file"
+    usd = sum(float(r["v"]) * 1000 for r in corridor)
+    kg = sum(float(r["q"]) * 1000 for r in corridor if r["q"].strip() != "NA")
+    missing_q = sum(r["q"].strip() == "NA" for r in lines)
+    ((n, nulls, leading_zero),) = query(
+        warehouse_path,
+        "SELECT count(*), count(*) - count(net_weight_kg), "
+        "count(*) FILTER (WHERE hs_code LIKE '0%') FROM trade",
+    )
+    assert n == 71_192 and nulls == missing_q == 2_306
+    assert leading_zero == sum(len(r["k"].strip()) == 5 for r in lines) == 4_442
+    ((value, weight, rows, units),) = query(
+        warehouse_path,
+        "SELECT sum(value_usd), sum(net_weight_kg), count(*), "
+        "list(DISTINCT value_basis || '/' || qty_unit) FROM trade "
+        "WHERE reporter = 710 AND partner = 392 AND year = 2021 AND hs_code LIKE '76%'",
+    )
+    assert rows == len(corridor)
+    assert value == pytest.approx(usd, rel=1e-12)
+    assert weight == pytest.approx(kg, rel=1e-12)
+    assert units == ["FOB/kg"]
+    ((unit_v, unit_w),) = query(
+        warehouse_path, "SELECT value_unit_original, weight_unit_original FROM datasets"
+    )
+    assert (unit_v, unit_w) == ("thousand USD", "tonnes")
+
+
+def _portal_rows(path: Path, encoding: str) -> list[dict[str, str]]:
+    with path.open(encoding=encoding, newline="") as fh:
+        reader = csv.reader(fh)
+        header = [h.lstrip("\ufeff") for h in next(reader)]
+        return [dict(zip(header, r[: len(header)], strict=True)) for r in reader]
+
+
+def _loaded(path: Path) -> dict[tuple, tuple]:
+    got = query(
+        path,
+        "SELECT reporter, partner, flow, value_usd, value_basis, net_weight_kg FROM trade",
+    )
+    return {(r[0], r[1], r[2]): r[3:] for r in got}
+
+
+@pytest.mark.parametrize("bom", [False, True], ids=["utf-8", "utf-8 with BOM"])
+def test_portal_csv_saved_as_utf8_loads(
+    cli, warehouse_path: Path, tmp_path: Path, fixtures: Path, bom: bool
+) -> None:
+    text = (fixtures / PORTAL).read_bytes().decode("latin-1")
+    assert "Côte d" in text  # a name that is not ASCII
+    path = tmp_path / "TradeData-utf8.csv"
+    path.write_bytes(
+        (b"\xef\xbb\xbf" if bom else b"") + text.replace("Côte d'", "Côte d’").encode()
+    )
+    result = cli("ingest", "comtrade-csv", path)
+    assert result.exit_code == 0, result.output
+    source = _portal_rows(path, "utf-8-sig")
+    loaded = _loaded(warehouse_path)
+    assert len(loaded) == len(source) == 1352
+    for rec in source:
+        value = loaded[(int(rec["reporterCode"]), int(rec["partnerCode"]), rec["flowCode"])][0]
+        assert value == pytest.approx(float(rec["primaryValue"]), rel=1e-12)
+
+
+def test_portal_csv_in_cp1252_loads(
+    cli, warehouse_path: Path, tmp_path: Path, fixtures: Path
+) -> None:
+    text = (fixtures / PORTAL).read_bytes().decode("latin-1").replace("Côte d'", "Côte d’")
+    path = tmp_path / "TradeData-cp1252.csv"
+    path.write_bytes(text.encode("cp1252"))
+    assert b"\x92" in path.read_bytes()  # the curly apostrophe: not latin-1 text
+    result = cli("ingest", "comtrade-csv", path)
+    assert result.exit_code == 0, result.output
+    assert len(_loaded(warehouse_path)) == 1352
+
+
+def _without(path: Path, out: Path, drop: set[str]) -> Path:
+    with path.open(encoding="latin-1", newline="") as fh:
+        rows = list(csv.reader(fh))
+    keep = [i for i, name in enumerate(rows[0]) if name not in drop]
+    with out.open("w", encoding="latin-1", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\r\n")
+        for row in rows:
+            writer.writerow([row[i] for i in keep if i < len(row)])
+    return out
+
+
+def test_portal_csv_without_primary_value_uses_cif_for_imports_fob_for_exports(
+    cli, warehouse_path: Path, tmp_path: Path, fixtures: Path
+) -> None:
+    path = _without(fixtures / PORTAL, tmp_path / "TradeData.csv", {"primaryValue"})
+    result = cli("ingest", "comtrade-csv", path)
+    assert result.exit_code == 0, result.output
+    loaded = _loaded(warehouse_path)
+    source = _portal_rows(fixtures / PORTAL, "latin-1")
+    assert len(loaded) == len(source)
+    for rec in source:
+        value, basis, _ = loaded[(int(rec["reporterCode"]), int(rec["partnerCode"]),
+                                  rec["flowCode"])]  # fmt: skip
+        cif, fob = rec["cifvalue"], rec["fobvalue"]
+        first, other = (cif, fob) if rec["flowCode"] == "M" else (fob, cif)
+        expected = first or other
+        assert value == pytest.approx(float(expected), rel=1e-12)
+        used_cif = expected == cif if rec["flowCode"] == "M" else not fob
+        assert basis == ("CIF" if used_cif else "FOB")
+    assert query(warehouse_path, "SELECT count(*) FROM trade WHERE value_usd IS NULL") == [(0,)]
+
+
+def test_portal_csv_without_any_value_column_is_refused(
+    cli, warehouse_path: Path, tmp_path: Path, fixtures: Path
+) -> None:
+    drop = {"primaryValue", "cifvalue", "fobvalue"}
+    path = _without(fixtures / PORTAL, tmp_path / "TradeData.csv", drop)
+    result = cli("ingest", "comtrade-csv", path)
+    assert result.exit_code == 3
+    message = result.stderr.strip()
+    assert message.count("\n") == 0
+    assert f"{path}: line 1: no trade value" in message
+    assert "primaryValue, cifvalue, fobvalue" in message
+
+
+def test_json_records_without_primary_value_use_cif_and_fob(
+    cli, warehouse_path: Path, tmp_path: Path, fixtures: Path
+) -> None:
+    src = fixtures / "comtrade-api/data/comtradeapi.un.org/data/v1/get/C/A/HS-60a6ad.json"
+    doc = json.loads(src.read_text())
+    for rec in doc["data"]:
+        del rec["primaryValue"]
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(doc))
+    result = cli("ingest", "comtrade-json", path)
+    assert result.exit_code == 0, result.output
+    got = query(warehouse_path, "SELECT flow, value_usd, value_basis FROM trade ORDER BY raw_row")
+    expected = [
+        (r["flowCode"], r["cifvalue"] if r["flowCode"] == "M" else r["fobvalue"],
+         "CIF" if r["flowCode"] == "M" else "FOB")
+        for r in doc["data"]
+    ]  # fmt: skip
+    assert got == expected
