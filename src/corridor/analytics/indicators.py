@@ -689,7 +689,7 @@ def _similarity(fx: ir.Table, exporter: Any, rivals: ir.Table, measure: str) -> 
         C("detail", U.TEXT, "what the finding means", "string"),
         C("refs", U.TEXT, "raw_ref:raw_row of the rows behind the finding", "list<string>"),
     ),
-    order=("check", "year", "reporter", "partner", "hs_code"),
+    order=("check", "year", "reporter", "partner", "hs_code", "flow", "dataset"),
     uses_side=False,
     uses_measure=False,
 )  # fmt: skip
