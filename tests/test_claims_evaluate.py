@@ -459,13 +459,14 @@ def test_statements_are_few_and_shared_across_claims(sample_wh: Path) -> None:
         checker = Checker(cat)
         start = cat.statements
         checker.check(parse_claim(CLAIMS[0]))
-        # 3 coverage probes (one per HS scope) + 6 partners (3 scopes x 2 sides, by value)
-        assert cat.statements - start == 9
+        # per HS scope (3): the corridor slice and its coverage probe; + 6 partners (3 scopes
+        # x 2 sides, by value)
+        assert cat.statements - start == 12
         checker.check(parse_claim(CLAIMS[3]))  # adds only the by-weight readings
-        assert cat.statements - start == 15
+        assert cat.statements - start == 18
         checker.check(parse_claim(CLAIMS[0]))
         checker.check(parse_claim(CLAIMS[1]))
-        assert cat.statements - start == 15
+        assert cat.statements - start == 18
 
 
 def test_claims_never_touch_the_warehouse_directly() -> None:

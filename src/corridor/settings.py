@@ -1,43 +1,93 @@
-"""The one settings object: paths, engine, API access. Read from ``CORRIDOR_*`` variables."""
+"""The one settings object: paths, engine, API access. Read from ``CORRIDOR_*`` variables.
+
+A frozen dataclass read once from the environment (``CORRIDOR_<FIELD>``, upper case): every
+command needs it, so it imports nothing heavy (no pydantic) and costs well under a
+millisecond — the difference is felt in every ``corridor`` invocation and every fresh Python
+process that asks a question.
+"""
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
 
-from platformdirs import user_cache_dir, user_data_dir
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+__all__ = ["Secret", "Settings", "get_settings"]
 
-__all__ = ["Settings", "get_settings"]
+PREFIX = "CORRIDOR_"
 
 
-class Settings(BaseSettings):
-    """corridor configuration; every field can be set as ``CORRIDOR_<FIELD>``."""
+class Secret:
+    """A secret value that never shows in ``repr``/``str`` (e.g. the Comtrade key)."""
 
-    model_config = SettingsConfigDict(env_prefix="CORRIDOR_", extra="ignore")
+    __slots__ = ("_value",)
 
-    data_dir: Path = Field(
-        default_factory=lambda: Path(user_data_dir("corridor")),
-        description="Where the warehouse and the raw archive live by default.",
-    )
-    cache_dir: Path = Field(
-        default_factory=lambda: Path(user_cache_dir("corridor")),
-        description="Scratch space (downloads in progress).",
-    )
-    warehouse: Path | None = Field(
-        default=None, description="DuckDB warehouse file; default <data_dir>/corridor.duckdb."
-    )
-    engine: str = Field(default="duckdb", description="Analytics engine: duckdb or spark.")
-    memory_limit: str = Field(
-        default="2GB", description="DuckDB memory limit for writers; larger work spills to disk."
-    )
-    comtrade_key: SecretStr | None = Field(
-        default=None, description="UN Comtrade subscription key."
-    )
-    comtrade_url: str = Field(
-        default="https://comtradeapi.un.org", description="UN Comtrade API base URL."
-    )
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def get_secret_value(self) -> str:
+        """The value itself (send it only where it belongs)."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+def _user_dir(kind: str) -> Path:
+    import platformdirs
+
+    return Path(getattr(platformdirs, f"user_{kind}_dir")("corridor"))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """corridor configuration; every field can be set as ``CORRIDOR_<FIELD>``.
+
+    Attributes:
+        data_dir: where the warehouse and the raw archive live by default.
+        cache_dir: scratch space (downloads in progress, compiled plans, drawn charts).
+        warehouse: the DuckDB warehouse file (default ``<data_dir>/corridor.duckdb``).
+        engine: analytics engine: duckdb, spark or url.
+        memory_limit: DuckDB memory limit for writers; larger work spills to disk.
+        comtrade_key: UN Comtrade subscription key (never printed).
+        comtrade_url: UN Comtrade API base URL (a mirror, proxy or test server).
+    """
+
+    data_dir: Path = field(default_factory=lambda: _user_dir("data"))
+    cache_dir: Path = field(default_factory=lambda: _user_dir("cache"))
+    warehouse: Path | None = None
+    engine: str = "duckdb"
+    memory_limit: str = "2GB"
+    comtrade_key: Secret | None = None
+    comtrade_url: str = "https://comtradeapi.un.org"
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        """Settings from ``CORRIDOR_*`` variables (empty values count as unset)."""
+        env = os.environ if environ is None else environ
+        given: dict[str, object] = {}
+        for f in fields(cls):
+            raw = env.get(PREFIX + f.name.upper(), "")
+            if not raw.strip():
+                continue
+            if f.name != "comtrade_key":  # the key is checked as given (api_key.validate_key)
+                raw = raw.strip()
+            if f.name in ("data_dir", "cache_dir", "warehouse"):
+                given[f.name] = Path(raw).expanduser()
+            elif f.name == "comtrade_key":
+                given[f.name] = Secret(raw)
+            else:
+                given[f.name] = raw
+        return cls(**given)  # type: ignore[arg-type]
 
     @property
     def warehouse_path(self) -> Path:
@@ -53,4 +103,4 @@ class Settings(BaseSettings):
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """Return the process-wide settings (environment read once)."""
-    return Settings()
+    return Settings.from_env()

@@ -57,7 +57,7 @@ def test_one_statement_per_indicator_and_memoised(sample_path: Path) -> None:
         for name in INDICATORS:
             s.indicator(name)
         ran = cat.statements - before
-        assert ran == len(INDICATORS) + 1  # the coverage probe, then one per indicator
+        assert ran == len(INDICATORS) + 2  # the slice, the coverage probe, one per indicator
         s.indicator("partners")
         assert cat.statements - before == ran  # memoised
 
@@ -134,7 +134,7 @@ def test_plans_are_cached_for_every_shape(sample_path: Path, tmp_path: Path) -> 
     with Catalog(sample_path) as cat:
         q = _query(hs=["7601", "7602"], exporter=None)
         first = Session(cat, q, plans=plans).indicator("partners")
-        assert plans.compiled == 2  # coverage + partners
+        assert plans.compiled == 3  # the slice, coverage and partners
         again = PlanCache(tmp_path / "plans")  # a new process: from disk, nothing compiled
         second = Session(cat, q, plans=again).indicator("partners")
         assert again.compiled == 0 and second.rows == first.rows

@@ -86,17 +86,19 @@ def coverage(f: Frame) -> ir.Table:
 
     from corridor.analytics.scope import classic_totals, hs_match
 
-    t = classic_totals(f.trade)
-    imp = (t.flow == "M") & (t.reporter == f.p.importer)
-    exp = (t.flow == "X") & (t.partner == f.p.importer)
-    t = t.filter(imp | exp, hs_match(t, f.hs), t.hs_level >= f.hs_min_level)
     years = f.years(0)
-    if years:
-        t = t.filter(t.year.between(*years))
-    t = t.mutate(
-        side=ibis.ifelse(t.flow == "M", "importer", "exporter"),
-        _h4=t.hs_code.substr(0, 4),
-    )
+
+    def side(flow: str, column: str, label: str) -> ir.Table:
+        # the side's own filter first: each branch is a scan the row layout can skip on
+        # (an OR of the two, or a shared subquery, would read the whole HS scope)
+        t = f.trade.filter(f.trade.flow == flow, f.trade[column] == f.p.importer)
+        t = classic_totals(t).filter(hs_match(t, f.hs), t.hs_level >= f.hs_min_level)
+        if years:
+            t = t.filter(t.year.between(*years))
+        return t.mutate(side=ibis.literal(label))
+
+    t = side("M", "reporter", "importer").union(side("X", "partner", "exporter"))
+    t = t.mutate(_h4=t.hs_code.substr(0, 4))
     a = t.group_by(["side", "dataset"]).aggregate(
         source=t.source.max(),
         rows=t.count(),
@@ -173,6 +175,7 @@ def partners(f: Frame) -> ir.Table:
     notes=("Every supplier of the market in the years asked, with its exports (flow X: its own "
            "report, or BACI) from the exporter-side dataset; a supplier without export rows "
            "there has NULLs, never zeros.",),
+    reads_slice=False,
 )  # fmt: skip
 def supplier_exports(f: Frame) -> ir.Table:
     """The market's suppliers (the session's side) and their exports to all partners."""
@@ -581,6 +584,7 @@ def mix(f: Frame) -> ir.Table:
     order=("year",),
     uses_measure=False,
     notes=("The country is the query's importer; the side says whose reports are read.",),
+    reads_slice=False,
 )  # fmt: skip
 def scrap(f: Frame) -> ir.Table:
     """The importer's scrap balance from its own reports or its partners'."""
@@ -611,6 +615,7 @@ def scrap(f: Frame) -> ir.Table:
     needs_exporter=True,
     uses_side=False,
     notes=("The 'world' is every exporter's reported exports in the HS scope (flow X).",),
+    reads_slice=False,
 )  # fmt: skip
 def rca(f: Frame) -> ir.Table:
     """RCA per product; TCI and ESI per year (set-based, every year at once)."""
@@ -692,6 +697,7 @@ def _similarity(fx: ir.Table, exporter: Any, rivals: ir.Table, measure: str) -> 
     order=("check", "year", "reporter", "partner", "hs_code", "flow", "dataset"),
     uses_side=False,
     uses_measure=False,
+    reads_slice=False,
 )  # fmt: skip
 def quality(f: Frame) -> ir.Table:
     """Row-level checks for the scope plus unit-value outliers of the market."""

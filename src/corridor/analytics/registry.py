@@ -10,7 +10,7 @@ face renders the result from the declared columns.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -21,9 +21,11 @@ if TYPE_CHECKING:
 
     from corridor.analytics.plans import Params
 
-__all__ = ["INDICATORS", "Frame", "Indicator", "Shape", "indicator"]
+__all__ = ["INDICATORS", "SLICE", "Frame", "Indicator", "Shape", "indicator", "slice_expression"]
 
 SCHEMA_VERSION = 2
+#: The table name compiled plans use for the session's corridor slice (see ``Frame.slice``).
+SLICE = "corridor_slice"
 
 
 @dataclass(frozen=True)
@@ -56,10 +58,13 @@ class Shape:
 class Frame:
     """What an indicator builds on: unbound tables, the plan's parameters and its shape."""
 
-    def __init__(self, shape: Shape, params: Params, *, backend: Any = None) -> None:
+    def __init__(
+        self, shape: Shape, params: Params, *, backend: Any = None, slice: bool = False
+    ) -> None:
         self.shape = shape
         self.p = params
         self.backend = backend
+        self.slice = slice  # "trade" means the session's corridor slice (a temp table)
         self._tables: dict[str, ir.Table] = {}
 
     def table(self, name: str) -> ir.Table:
@@ -72,11 +77,12 @@ class Frame:
 
             from corridor.reference.record import ibis_schema
 
-            self._tables[name] = (
-                self.backend.table(name)
-                if self.backend is not None
-                else ibis.table(ibis_schema(name), name=name)
-            )
+            if self.slice and name == "trade":
+                self._tables[name] = ibis.table(ibis_schema(name), name=SLICE)
+            elif self.backend is not None:
+                self._tables[name] = self.backend.table(name)
+            else:
+                self._tables[name] = ibis.table(ibis_schema(name), name=name)
         return self._tables[name]
 
     @property
@@ -165,6 +171,9 @@ class Indicator:
         notes: caveats printed with every result.
         uses_side: reads one reporting side (the session's); False: chooses its own.
         uses_measure: shares/ranks follow the measure; False: reports both value and weight.
+        reads_slice: reads only the corridor's rows (flows into the importer in the HS scope
+            and years), so it can run on the session's slice; False: reads the whole table
+            (e.g. every exporter's exports, the importer's own exports).
     """
 
     name: str
@@ -177,7 +186,7 @@ class Indicator:
     notes: tuple[str, ...] = ()
     uses_side: bool = True
     uses_measure: bool = True
-    extra_values: Callable[[Any], dict[str, tuple[str, Any]]] | None = field(default=None)
+    reads_slice: bool = True
 
     @property
     def schema(self) -> str:
@@ -207,3 +216,24 @@ def indicator(**spec: Any) -> Callable[[Callable[[Frame], ir.Table]], Indicator]
         return ind
 
     return register
+
+
+def slice_expression(frame: Frame) -> ir.Table:
+    """The corridor's rows: flows into the importer (both reports) in the HS scope and years.
+
+    Classic annual totals of flow M reported by the importer and flow X reported to it, at
+    every HS level inside the scope, from the year before the first (changes) to the last.
+    Each side is its own scan so that the row layout's zone maps skip the rest of the table.
+    A session materialises this once (a temporary table) and runs its indicators on it.
+    """
+    from corridor.analytics.scope import classic_totals, hs_match
+
+    trade = frame.trade
+    years = frame.years(1)
+
+    def side(flow: str, column: str) -> ir.Table:
+        t = trade.filter(trade.flow == flow, trade[column] == frame.p.importer)
+        t = classic_totals(t).filter(hs_match(t, frame.hs), t.hs_level >= frame.hs_min_level)
+        return t.filter(t.year.between(*years)) if years else t
+
+    return side("M", "reporter").union(side("X", "partner"))

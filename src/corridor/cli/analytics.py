@@ -122,10 +122,11 @@ def _command(app: typer.Typer, name: str, doc: str, exporter_default: str | None
     app.command(name=name)(command)
 
 
-def register(app: typer.Typer) -> None:
-    """Add one command per indicator to the ``corridor`` application."""
+def register(app: typer.Typer, names: tuple[str, ...] | None = None) -> None:
+    """Add one command per indicator (or only ``names``) to the ``corridor`` application."""
     import corridor.analytics.indicators  # noqa: F401  (registers the indicators)
     from corridor.analytics.registry import INDICATORS
 
     for name, (exporter, _) in COMMANDS.items():
-        _command(app, name, INDICATORS[name].title, exporter)
+        if names is None or name in names:
+            _command(app, name, INDICATORS[name].title, exporter)

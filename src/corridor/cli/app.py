@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,23 +119,12 @@ class CorridorGroup(TyperGroup):
             raise typer.Exit(70) from None
 
 
-app = typer.Typer(
-    cls=CorridorGroup,
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
-    help="Evidence about one trade corridor from UN Comtrade and CEPII BACI data.",
-)
-
-
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"corridor {__version__}")
         raise typer.Exit()
 
 
-@app.callback()
 def root(
     ctx: typer.Context,
     version: Annotated[
@@ -208,7 +197,6 @@ def parse_years(text: str | None) -> tuple[int, int] | None:
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table, json or csv.")]
 
 
-@app.command()
 def sample(
     ctx: typer.Context,
     seed: Annotated[int, typer.Option(help="Random seed (deterministic output).")] = 7601,
@@ -222,7 +210,6 @@ def sample(
         _report([result], wh.path)
 
 
-@app.command()
 def demo(
     ctx: typer.Context,
     fmt: FormatOpt = Format.table,
@@ -308,7 +295,6 @@ def _fetch_live(wh: Any, years: tuple[int, int]) -> None:
                 err.print(f"[yellow]warning:[/] {w}")
 
 
-@app.command()
 def status(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
     """What the warehouse holds: datasets, rows, years, raw files, interrupted ingests."""
     with open_wh(ctx, read_only=True) as wh:
@@ -323,7 +309,6 @@ def status(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
         )
 
 
-@app.command()
 def countries(
     query: Annotated[str | None, typer.Argument(help="Name, ISO code or Comtrade code.")] = None,
     group: Annotated[str | None, typer.Option(help="Only members of QUAD, G20, EU27, ...")] = None,
@@ -379,39 +364,95 @@ def _report(results: list[Any], warehouse: Path) -> None:
         )
 
 
-from corridor.cli import ingest as _ingest  # noqa: E402  (registers the ingest sub-commands)
+def _register_core(a: typer.Typer, only: str | None) -> None:
+    for fn in (sample, demo, status, countries):
+        if only in (None, fn.__name__):
+            a.command()(fn)
 
-app.add_typer(_ingest.app, name="ingest")
 
-from corridor.cli import fetch as _fetch  # noqa: E402
+def _register(module: str, attr: str = "register") -> Callable[[typer.Typer, str | None], None]:
+    def register(a: typer.Typer, only: str | None) -> None:
+        import importlib
 
-_fetch.register(app)
+        getattr(importlib.import_module(f"corridor.cli.{module}"), attr)(a)
 
-from corridor.cli import analytics as _analytics  # noqa: E402  (analytics + summary commands)
+    return register
 
-_analytics.register(app)
 
-from corridor.cli import check as _check  # noqa: E402  (corridor check)
+def _analytics(a: typer.Typer, only: str | None) -> None:
+    from corridor.cli import analytics
 
-_check.register(app)
+    analytics.register(a, names=None if only is None else (only,))
 
-from corridor.cli import brief as _brief  # noqa: E402  (corridor brief)
 
-_brief.register(app)
+def _subapp(module: str, name: str) -> Callable[[typer.Typer, str | None], None]:
+    def register(a: typer.Typer, only: str | None) -> None:
+        import importlib
 
-from corridor.cli import tariffs as _tariffs  # noqa: E402  (corridor tariffs)
+        a.add_typer(importlib.import_module(f"corridor.cli.{module}").app, name=name)
 
-_tariffs.register(app)
+    return register
 
-from corridor.cli import scenario as _scenario  # noqa: E402  (corridor scenario shock|tariff)
 
-app.add_typer(_scenario.app, name="scenario")
+#: command name → how to add it; a group of commands shares one registrar.
+_ANALYTICS = ("summary", "partners", "growth", "concentration", "prices", "mirror", "mix",
+              "scrap", "rca", "quality")  # fmt: skip
+_REGISTRARS: dict[str, Callable[[typer.Typer, str | None], None]] = {
+    **dict.fromkeys(("sample", "demo", "status", "countries"), _register_core),
+    "ingest": _subapp("ingest", "ingest"),
+    "fetch": _register("fetch"),
+    **dict.fromkeys(_ANALYTICS, _analytics),
+    "check": _register("check"),
+    "brief": _register("brief"),
+    "tariffs": _register("tariffs"),
+    "scenario": _subapp("scenario", "scenario"),
+    "forecast": _register("forecast"),
+}
 
-from corridor.cli import forecast as _forecast  # noqa: E402  (corridor forecast)
 
-_forecast.register(app)
+def build_app(only: str | None = None) -> typer.Typer:
+    """The ``corridor`` application: every command, or only ``only`` (faster to start)."""
+    a = typer.Typer(
+        cls=CorridorGroup,
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode="rich",
+        help="Evidence about one trade corridor from UN Comtrade and CEPII BACI data.",
+    )
+    a.callback()(root)
+    done: set[int] = set()
+    for name, register in _REGISTRARS.items():
+        if only is not None and name != only:
+            continue
+        if only is None and id(register) in done:
+            continue
+        register(a, only)
+        done.add(id(register))
+    return a
+
+
+def _command_of(args: list[str]) -> str | None:
+    """The subcommand named in ``args`` (after the global options), if it is a known one."""
+    rest = hoist_global_options(args)
+    i = 0
+    while i < len(rest) and rest[i].split("=", 1)[0] in GLOBAL_OPTIONS:
+        name = rest[i].split("=", 1)[0]
+        i += 1 + (GLOBAL_OPTIONS[name] if "=" not in rest[i] else 0)
+    if i < len(rest) and rest[i] in _REGISTRARS:
+        return rest[i]
+    return None
+
+
+app = build_app()
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: builds only the command invoked.
+
+    Typer builds every command's parameters up front, which costs a tenth of a second for
+    the full set; ``corridor --help`` and unknown commands get the full application.
+    """
+    args = sys.argv[1:]
+    only = _command_of(args)
+    (build_app(only) if only else app)(args=args, prog_name="corridor")

@@ -334,22 +334,26 @@ class Session:
         return v
 
     def _execute(self, name: str, shape: Shape, values: dict[str, tuple[str, Any]]):
-        from corridor.analytics.registry import INDICATORS, Frame
+        from corridor.analytics.registry import INDICATORS, SLICE, Frame
 
         if name not in INDICATORS:
             import corridor.analytics.indicators
         ind = INDICATORS[name]
         if self.catalog.compiles_sql:
+            on_slice = ind.reads_slice
 
             def build():
                 import corridor.analytics.indicators  # noqa: F401
                 from corridor.analytics.plans import Params
 
                 params = Params(values)
-                return ind.expression(Frame(shape, params)), params
+                return ind.expression(Frame(shape, params, slice=on_slice)), params
 
-            plan = self.plans.get(name, shape, build)
-            return self.catalog.run(plan.sql, plan.bind(values))
+            plan = self.plans.get(name, (shape, on_slice), build)
+            sql = plan.sql
+            if on_slice:
+                sql = sql.replace(f'"{SLICE}"', f'"{self._slice()}"')
+            return self.catalog.run(sql, plan.bind(values))
         import corridor.analytics.indicators  # noqa: F401
         from corridor.analytics.plans import Params
 
@@ -359,6 +363,24 @@ class Session:
         table = self.catalog.execute(expr, params.bound())
         names = table.column_names
         return names, [tuple(r.values()) for r in table.to_pylist()]
+
+    def _slice(self) -> str:
+        """The corridor's rows as a temporary table (created once per importer, scope, years)."""
+        from corridor.analytics.registry import Frame, Shape, slice_expression
+
+        q = self.query
+        shape = Shape("importer", "value", self._hs_shape(), bool(q.years), False, False, None)
+        values = self._values()
+
+        def build():
+            from corridor.analytics.plans import Params
+
+            params = Params(values)
+            return slice_expression(Frame(shape, params)), params
+
+        plan = self.plans.get("slice", shape, build)
+        key = (q.importer.code, q.hs, q.years)
+        return self.catalog.temp_table(key, plan.sql, plan.bind(values))
 
     def indicator(self, name: str, **changes: Any) -> Result:
         """Run one indicator for the question (``changes``: e.g. ``exporter=None``)."""

@@ -166,6 +166,27 @@ class Catalog:
             first = str(exc).strip().splitlines()[0]
             raise CorridorError(f"query failed on {self.label}: {first}") from exc
 
+    def temp_table(self, key: tuple, sql: str, params: dict[str, Any] | None = None) -> str:
+        """A temporary table holding ``sql``'s rows, created once per ``key``; its name.
+
+        Temporary tables live in this connection's memory (the warehouse stays read-only):
+        a session keeps its corridor's rows here so that its indicators read a few thousand
+        rows instead of planning over the whole warehouse each time.
+        """
+        import duckdb
+
+        names = self.__dict__.setdefault("_temp", {})
+        if key not in names:
+            name = f"corridor_slice_{len(names) + 1}"
+            self.statements += 1
+            try:
+                self._con.execute(f"CREATE TEMP TABLE {name} AS {sql}", params or {})
+            except duckdb.Error as exc:
+                first = str(exc).strip().splitlines()[0]
+                raise CorridorError(f"query failed on {self.label}: {first}") from exc
+            names[key] = name
+        return names[key]
+
     def arrow(self, sql: str, params: dict[str, Any] | None = None) -> pa.Table:
         """Run SQL text and return an Arrow table (typed by DuckDB)."""
         self.statements += 1
