@@ -482,6 +482,10 @@ def prices(f: Frame) -> ir.Table:
 )  # fmt: skip
 def mirror(f: Frame) -> ir.Table:
     """Pair the two reports line by line (datasets chosen per side by the session)."""
+    return f.named(_mirror_lines(f), "exporter")
+
+
+def _mirror_lines(f: Frame) -> ir.Table:
     from corridor.analytics.mirror import pair_flows
 
     m = f.side_flows("importer", dataset=f.p.dataset)
@@ -489,8 +493,51 @@ def mirror(f: Frame) -> ir.Table:
     exporter = f.p.exporter if f.shape.has_exporter else None
     j = pair_flows(m, x, exporter=exporter, measure=_measure(f))
     a, b = (j.cif_usd, j.fob_usd) if _measure(f) == "value" else (j.weight_m_kg, j.weight_x_kg)
-    j = j.mutate(importer_report=a, exporter_report=b, gap=a - b, ratio=a / b.nullif(0))
-    return f.named(j, "exporter")
+    return j.mutate(importer_report=a, exporter_report=b, gap=a - b, ratio=a / b.nullif(0))
+
+
+@indicator(
+    name="mirror_totals",
+    title="Both reports of the corridor's trade per year: totals, gap, ratio, lines flagged.",
+    columns=(
+        YEAR,
+        C("exporter", U.CODE, "Comtrade code of the exporter", "int16"),
+        NAME,
+        C("lines", U.COUNT, "HS lines either side reports", "int64"),
+        C("lines_both", U.COUNT, "HS lines both sides report", "int64"),
+        C("flagged", U.COUNT, "lines with a missing report or a ratio out of bounds", "int64"),
+        C("importer_report", U.MEASURE, "the importer's report summed over its lines"),
+        C("exporter_report", U.MEASURE, "the exporter's report summed over its lines"),
+        C("gap", U.MEASURE, "importer_report - exporter_report"),
+        C("ratio", U.RATIO, "importer_report / exporter_report"),
+        C("matched_ratio", U.RATIO, "the same ratio over the lines both sides report"),
+    ),
+    order=("year", "exporter"),
+    uses_side=False,
+    notes=("Totals add each side's own lines; matched_ratio compares only lines both report.",),
+)  # fmt: skip
+def mirror_totals(f: Frame) -> ir.Table:
+    """The mirror's lines summed per year and exporter (what a reader of the corridor needs)."""
+    import ibis
+
+    j = _mirror_lines(f)
+    both = j.importer_report.notnull() & j.exporter_report.notnull()
+    t = j.group_by(["year", "exporter"]).aggregate(
+        lines=j.count(),
+        lines_both=both.sum().cast("int64"),
+        flagged=j.flag.notnull().sum().cast("int64"),
+        importer_report=j.importer_report.sum(),
+        exporter_report=j.exporter_report.sum(),
+        _ma=j.importer_report.sum(where=both),
+        _mb=j.exporter_report.sum(where=both),
+    )
+    has = t.importer_report.notnull() & t.exporter_report.notnull()
+    t = t.mutate(
+        gap=ibis.ifelse(has, t.importer_report - t.exporter_report, ibis.null("float64")),
+        ratio=t.importer_report / t.exporter_report.nullif(0),
+        matched_ratio=t._ma / t._mb.nullif(0),
+    )
+    return f.named(t, "exporter")
 
 
 # -- product mix -----------------------------------------------------------------------------

@@ -424,12 +424,13 @@ class Session:
         level: int | None = (q.level or self.level) if ind.uses_side else q.level
         used = [main]
         flow = None
-        if name in ("mirror", "rca", "quality", "supplier_exports"):
-            other = self.exporter_side(reported=name in ("mirror", "quality"))
-            if name in ("mirror", "rca", "supplier_exports") and other is None:
-                kind = "exporters' own reports (flow X)" if name == "mirror" else "exports (flow X)"
+        mirrored = name in ("mirror", "mirror_totals")
+        if mirrored or name in ("rca", "quality", "supplier_exports"):
+            other = self.exporter_side(reported=mirrored or name == "quality")
+            if name != "quality" and other is None:
+                kind = "exporters' own reports (flow X)" if mirrored else "exports (flow X)"
                 raise NotFound(self.missing(what=f"{kind} to {q.importer.name}"))
-            if name == "mirror":
+            if mirrored:
                 own = self._side_rows("importer")
                 if not own:
                     raise NotFound(self.missing(side="importer"))

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from corridor.analytics.constants import CIF_FOB_BOUNDS, WEIGHT_BOUNDS
 from corridor.services.brief import words as w
 from corridor.services.brief.model import ChartSpec, Fact, Section, Series, Table, TableColumn
-from corridor.units import Unit, fmt_value
+from corridor.units import fmt_value
 
 if TYPE_CHECKING:
     from corridor.services.result import Result
@@ -21,36 +21,9 @@ def result(s: Session) -> Result:
     return s.indicator("mirror")
 
 
-def totals(res: Result) -> list[dict[str, Any]]:
-    """Per year, each side's report summed over the HS lines it reports (for display).
-
-    The indicator pairs the reports line by line; a director reads the corridor's total,
-    so the lines are added up here, with how many lines each year had and how many were
-    flagged. Gap and ratio are those of the two totals.
-    """
-    years: dict[int, dict[str, Any]] = {}
-    for r in res.to_pylist():
-        y = years.setdefault(
-            r["year"],
-            {
-                "year": r["year"],
-                "importer_report": None,
-                "exporter_report": None,
-                "lines": 0,
-                "flagged": 0,
-            },
-        )
-        for k in ("importer_report", "exporter_report"):
-            if r[k] is not None:
-                y[k] = (y[k] or 0.0) + r[k]
-        y["lines"] += 1
-        y["flagged"] += r["flag"] is not None
-    out = [years[k] for k in sorted(years)]
-    for y in out:
-        a, b = y["importer_report"], y["exporter_report"]
-        y["gap"] = a - b if a is not None and b is not None else None
-        y["ratio"] = a / b if a is not None and b else None
-    return out
+def totals(s: Session) -> list[dict[str, Any]]:
+    """Per year, each side's report summed over its HS lines (the mirror_totals indicator)."""
+    return s.indicator("mirror_totals").to_pylist()
 
 
 def _labels(s: Session) -> tuple[str, str]:
@@ -62,7 +35,7 @@ def _labels(s: Session) -> tuple[str, str]:
 
 def point(s: Session) -> str | None:
     """The two reports compared in the last year both report, in one sentence."""
-    both = [y for y in totals(result(s)) if y["ratio"] is not None]
+    both = [y for y in totals(s) if y["ratio"] is not None]
     if not both:
         return None
     last = both[-1]
@@ -74,7 +47,7 @@ def point(s: Session) -> str | None:
 def build(s: Session) -> Section:
     """The mirror section (the mirror indicator: both reports in the brief's measure)."""
     res = result(s)
-    rows = totals(res)
+    rows = totals(s)
     imp, exp = s.query.importer.name, s.query.exporter.name
     sec = Section(id="mirror", title="Mirror check: two reports of the same trade",
                   provenance=res.provenance.as_dict(), source=w.source_line(s, res))  # fmt: skip
@@ -114,21 +87,15 @@ def build(s: Session) -> Section:
         Fact.of("ratio", f"{imp}'s report / {exp}'s report, {last['year']}", last["ratio"],
                 res.column("ratio").unit),
     ]  # fmt: skip
+    tot = s.indicator("mirror_totals")
     cols = [
-        TableColumn.of(res, "year", "Year"),
-        TableColumn.of(res, "importer_report", a),
-        TableColumn.of(res, "exporter_report", b),
-        TableColumn.of(res, "gap", "Gap"),
-        TableColumn.of(res, "ratio", "Ratio"),
-        TableColumn(
-            name="lines", label="Lines", unit=Unit.COUNT, meaning="HS lines either side reports"
-        ),
-        TableColumn(
-            name="flagged",
-            label="Flagged",
-            unit=Unit.COUNT,
-            meaning="lines with one report missing or a ratio out of bounds",
-        ),
+        TableColumn.of(tot, "year", "Year"),
+        TableColumn.of(tot, "importer_report", a),
+        TableColumn.of(tot, "exporter_report", b),
+        TableColumn.of(tot, "gap", "Gap"),
+        TableColumn.of(tot, "ratio", "Ratio"),
+        TableColumn.of(tot, "lines", "Lines"),
+        TableColumn.of(tot, "flagged", "Flagged"),
     ]
     lo, hi = CIF_FOB_BOUNDS if s.measure == "value" else WEIGHT_BOUNDS
     what = "CIF/FOB" if s.measure == "value" else "net weight"

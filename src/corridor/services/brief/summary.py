@@ -85,7 +85,7 @@ def _prices(s: Session) -> str | None:
 def _mirror(s: Session) -> str | None:
     from corridor.analytics.constants import CIF_FOB_BOUNDS, WEIGHT_BOUNDS
 
-    rows = [y for y in mirror.totals(mirror.result(s)) if y["ratio"] is not None]
+    rows = [y for y in mirror.totals(s) if y["ratio"] is not None]
     if not rows:
         return None
     lo, hi = CIF_FOB_BOUNDS if s.measure == "value" else WEIGHT_BOUNDS
