@@ -19,7 +19,7 @@ def shared_data() -> Path:
         else Path(__file__).resolve().parents[1].parent / "shared" / "data"
     )
     if not path.is_dir():
-        pytest.skip(f"shared data directory not found at {path} (set CORRIDOR_SHARED_DATA)")
+        pytest.fail(f"shared data directory not found at {path} (set CORRIDOR_SHARED_DATA)")
     return path
 
 

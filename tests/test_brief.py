@@ -205,7 +205,7 @@ def shared_data_module() -> Path:
     override = os.environ.get("CORRIDOR_SHARED_DATA")
     path = Path(override) if override else Path(__file__).resolve().parents[2] / "shared/data"
     if not path.is_dir():
-        pytest.skip(f"shared data directory not found at {path}")
+        pytest.fail(f"shared data directory not found at {path}")
     return path
 
 

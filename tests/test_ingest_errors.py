@@ -67,6 +67,10 @@ CASES = {
         "baci", BACI_NAME, GOOD + "2022,699,392,770110,1,1\n",
         ["line 4", "invalid HS code '770110'"],
     ),
+    "national-use hs chapter": (
+        "baci", BACI_NAME, GOOD + "2022,699,392,980110,1,1\n",
+        ["line 4", "invalid HS code '980110'", "chapters 01-97 except 77, or 99"],
+    ),
     "negative value": (
         "baci", BACI_NAME, GOOD + "2022,699,392,760200,-5,1\n", ["line 4", "negative value -5 "],
     ),
@@ -177,3 +181,16 @@ def test_failed_ingest_is_journalled(cli, warehouse_path: Path, tmp_path: Path) 
     # Fixing the file and running again works.
     path.write_text(GOOD)
     assert cli("ingest", "baci", path).exit_code == 0
+
+
+def test_chapter_99_is_accepted(cli, warehouse_path: Path, tmp_path: Path) -> None:
+    """Comtrade's "not specified according to kind" (99) loads; the query side accepts it too."""
+    path = write(tmp_path, BACI_NAME, GOOD + "2022,699,392,999999,7,1\n")
+    result = cli("ingest", "baci", path)
+    assert result.exit_code == 0, result.output
+    con = duckdb.connect(str(warehouse_path), read_only=True)
+    try:
+        row = con.execute("SELECT value_usd FROM trade WHERE hs_code = '999999'").fetchone()
+    finally:
+        con.close()
+    assert row == (7000.0,)

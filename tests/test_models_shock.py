@@ -200,7 +200,7 @@ def japan_7601_2017() -> list[dict]:
     path = Path(__file__).resolve().parents[1].parent / "shared/data/real"
     path = path / "hs7601_netweight_kg_2000_2017.csv"
     if not path.exists():
-        pytest.skip(f"{path} not found")
+        pytest.fail(f"{path} not found (tests read ../shared/data)")
     with path.open(encoding="utf-8") as fh:
         return [
             {"supplier": int(r["partner_code"]), "name": r["partner_iso3"] or None,
@@ -255,7 +255,7 @@ def south_africa_7601_2021() -> list[dict]:
     path = Path(__file__).resolve().parents[1].parent / "shared/data/real/baci"
     path = path / "BACI_HS92_Y2021_V202301_exporters_AFG_ZAF.csv"
     if not path.exists():
-        pytest.skip(f"{path} not found")
+        pytest.fail(f"{path} not found (tests read ../shared/data)")
     out: dict[int, dict] = {}
     with path.open(encoding="utf-8") as fh:
         for r in csv.DictReader(fh):

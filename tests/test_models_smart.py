@@ -147,7 +147,7 @@ def zaf_to_japan() -> list[dict]:
     path = Path(__file__).resolve().parents[1].parent / "shared/data/real/baci"
     path = path / "BACI_HS92_Y2021_V202301_exporters_AFG_ZAF.csv"
     if not path.exists():
-        pytest.skip(f"{path} not found")
+        pytest.fail(f"{path} not found (tests read ../shared/data)")
     with path.open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     return [
@@ -162,7 +162,7 @@ def zaf_rates() -> dict[str, dict]:
     path = Path(__file__).resolve().parents[1].parent / "shared/data/reference/tariffs"
     path = path / "japan_customs_tariff_2026-07-09_ch76.json"
     if not path.exists():
-        pytest.skip(f"{path} not found")
+        pytest.fail(f"{path} not found (tests read ../shared/data)")
     lines = applied_rates(parse_japan_schedule(path).rows, ZAF, date(2021, 12, 31))
     return {r["hs6"]: r for r in by_hs6(lines).to_pylist()}
 

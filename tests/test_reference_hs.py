@@ -90,7 +90,22 @@ def test_normalize() -> None:
 
 
 @pytest.mark.parametrize(
-    "bad", ["", "7a01", "760", "76011", "7601101", "00", "0000", "77", "7701", "770100", "x"]
+    "bad",
+    [
+        "",
+        "7a01",
+        "760",
+        "76011",
+        "7601101",
+        "00",
+        "0000",
+        "77",
+        "7701",
+        "770100",
+        "98",
+        "980100",
+        "x",
+    ],
 )
 def test_malformed_codes_rejected(bad: str) -> None:
     with pytest.raises(InvalidQuery):
@@ -101,7 +116,8 @@ def test_validate_accepts() -> None:
     assert validate_hs("TOTAL") == "TOTAL"
     assert validate_hs("total") == "TOTAL"
     assert validate_hs("01") == "01"
-    assert validate_hs("999999") == "999999"
+    assert validate_hs("999999") == "999999"  # Comtrade: not specified according to kind
+    assert validate_hs("99") == "99"
 
 
 @pytest.mark.parametrize(

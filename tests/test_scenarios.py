@@ -80,7 +80,7 @@ def data_dir() -> Path:
         or Path(__file__).resolve().parents[1].parent / "shared" / "data"
     )
     if not path.is_dir():
-        pytest.skip(f"shared data not found at {path}")
+        pytest.fail(f"shared data not found at {path}")
     return path
 
 
@@ -551,11 +551,6 @@ def test_bad_inputs_on_the_panel(panel_wh: Path, args: tuple, code: int, fragmen
 def baci_wh(isolated: Path, data_dir: Path) -> Path:
     wh = isolated / "baci.duckdb"
     result = run(wh, "ingest", "baci", data_dir / BACI)
-    if result.exit_code != 0 and "NA" in result.output:
-        pytest.skip(
-            "the BACI ingest does not read CEPII's padded NA yet (the ingest fix is not "
-            f"on this branch): {result.output.strip()[:120]}"
-        )
     assert result.exit_code == 0, result.output
     return wh
 

@@ -20,7 +20,7 @@ NAME = "japan_customs_tariff_2026-07-09_ch76.json"
 def schedule_path() -> Path:
     path = Path(__file__).resolve().parents[1].parent / "shared/data/reference/tariffs" / NAME
     if not path.exists():
-        pytest.skip(f"{path} not found")
+        pytest.fail(f"{path} not found (tests read ../shared/data)")
     return path
 
 

@@ -212,10 +212,15 @@ def _nearest(text: str, known: tuple[str, ...], n: int = 3) -> list[str]:
     return sorted(known, key=distance)[:n]
 
 
+#: What an HS code may be, in every message that refuses one (queries and ingest alike).
+ACCEPTED_HS = "expected TOTAL or 2, 4 or 6 digits (chapters 01-97 except 77, or 99)"
+
+
 def validate_hs(code: str | int) -> str:
     """Check an HS code and return it as text.
 
-    Accepts ``TOTAL`` and 2, 4 or 6 digits in chapters 01-99 except 77 (reserved). In chapter
+    Accepts ``TOTAL`` and 2, 4 or 6 digits in chapters 01-97 (77 is reserved) and 99 (Comtrade's
+    "commodities not specified according to kind"; 98 is for national use). In chapter
     76 a heading or subheading must exist in at least one HS edition (H0-H6); elsewhere the
     shape is checked only (corridor ships no list for other chapters).
 
@@ -226,7 +231,7 @@ def validate_hs(code: str | int) -> str:
     text = str(code).strip()
     if text.upper() == "TOTAL":
         return "TOTAL"
-    accepted = "expected TOTAL or 2, 4 or 6 digits (chapter 01-99, not 77)"
+    accepted = ACCEPTED_HS
     if not text.isascii() or not text.isdigit() or len(text) not in (2, 4, 6):
         raise InvalidQuery(f"invalid HS code {code!r} — {accepted}")
     chapter = int(text[:2])
@@ -235,6 +240,11 @@ def validate_hs(code: str | int) -> str:
     if chapter == 77:
         raise InvalidQuery(
             f"invalid HS code {code!r} — chapter 77 is reserved for future use in the HS"
+        )
+    if chapter == 98:
+        raise InvalidQuery(
+            f"invalid HS code {code!r} — chapter 98 is for national use; no source reports it; "
+            f"{accepted}"
         )
     if chapter == 76 and len(text) > 2 and text not in _hs76_known()[len(text)]:
         known = _hs76_known()[len(text)]

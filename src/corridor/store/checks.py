@@ -20,6 +20,7 @@ from corridor.reference.codes import (
     YEAR_MAX,
     YEAR_MIN,
 )
+from corridor.reference.hs import ACCEPTED_HS
 from corridor.store.plan import LoadPlan, RawFile, Validation, sql_str
 from corridor.store.schema import PHYSICAL_KEYS, TRADE_TARGETS, new_rows
 
@@ -47,7 +48,8 @@ def _sql_in(values: object) -> str:
 
 HS_CODE_OK = (  # string functions, not a regular expression: half the cost on 10M rows
     "hs_code = 'TOTAL' OR (length(hs_code) IN (2, 4, 6) AND ltrim(hs_code, '0123456789') = '' "
-    "AND substr(hs_code, 1, 2) BETWEEN '01' AND '97' AND substr(hs_code, 1, 2) <> '77' "
+    "AND (substr(hs_code, 1, 2) BETWEEN '01' AND '97' OR substr(hs_code, 1, 2) = '99') "
+    "AND substr(hs_code, 1, 2) <> '77' "
     "AND hs_level = length(hs_code))"
 )
 
@@ -114,7 +116,7 @@ def generic_validations(plan: LoadPlan) -> list[Validation]:
         Validation(
             f"NOT ({HS_CODE_OK})",
             "hs_code",
-            "invalid HS code '{value}' (2, 4 or 6 digits in chapters 01–97 except 77, or TOTAL)",
+            "invalid HS code '{value}' (" + ACCEPTED_HS + ")",
         ),
         Validation(
             f"flow NOT IN {_sql_in(FLOWS)}",
