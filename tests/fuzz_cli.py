@@ -108,8 +108,10 @@ def indicator_case(rng: random.Random, warehouses: list[str]) -> Case:
 
 
 def other_case(rng: random.Random, files: dict[str, Path], warehouses: list[str]) -> Case:
-    """status, countries, check, tariffs, fetch --dry-run and ingest of (mutated) files."""
-    kind = rng.choice(["status", "countries", "check", "tariffs", "fetch", "ingest", "ingest"])
+    """status, countries, check, tariffs, scenarios, forecasts, fetch --dry-run and ingest of
+    (mutated) files."""
+    kind = rng.choice(["status", "countries", "check", "tariffs", "fetch", "ingest", "ingest",
+                       "scenario", "forecast"])  # fmt: skip
     if kind == "status":
         return Case(["status", "--format", rng.choice(["json", "table", "csv"])], kind,
                     _warehouse(rng, warehouses))  # fmt: skip
@@ -136,6 +138,39 @@ def other_case(rng: random.Random, files: dict[str, Path], warehouses: list[str]
                 "--hs", _pick(rng, HS, 0.2),
                 "--format", rng.choice(["json", "csv", "table"])]  # fmt: skip
         return Case(args, kind, _warehouse(rng, warehouses))
+    if kind == "scenario":
+        fmt = rng.choice(["json", "csv", "table"])
+        command = rng.choice(["shock", "tariff"])
+        hs = _pick(rng, ["76", "7601", "7601", "7606"], 0.1)
+        args = ["scenario", command, "--importer", _pick(rng, ["JPN"], 0.1), "--hs", hs,
+                "--format", fmt]  # fmt: skip
+        elasticity = ["4", "2..8", "1", "8..2", "-1"]
+        if command == "shock":
+            first = rng.choice(["--remove", "--cut"])
+            options: dict[str, Callable[[], str]] = {
+                "--elasticity": lambda: _pick(rng, elasticity, 0.15),
+                "--base-year": lambda: _pick(rng, ["2017", "2024", "2015", "2000"], 0.15),
+                "--capacity": lambda: _pick(rng, ["auto", "IND=40kt", "IND=30MUSD", "x"], 0.15),
+            }
+            who = (["RUS", "AUS", "CHN", "ZZZ"] if first == "--remove"
+                   else ["AUS=50%", "CHN=100%", "AUS=150%", "RUS=0.3"])  # fmt: skip
+            args += [first, _pick(rng, who, 0.1)]
+        else:
+            args += ["--agreement", _pick(rng, ["cepa", "cepa", "rcep", "nope"], 0.1)]
+            options = {"--exporter": lambda: _pick(rng, ["IND", "IND", "AUS", "ZZZ"], 0.1),
+                       "--elasticity": lambda: _pick(rng, elasticity, 0.15)}  # fmt: skip
+        for name in rng.sample(list(options), k=rng.randint(0, 2)):
+            args += [name, options[name]()]
+        return Case(args, f"scenario-{command}", _warehouse(rng, warehouses))
+    if kind == "forecast":
+        args = ["forecast", "--importer", _pick(rng, ["JPN", "JPN", "USA"], 0.1),
+                "--hs", _pick(rng, HS, 0.1), "--horizon", _pick(rng, ["1", "3", "5"], 0.1),
+                "--format", rng.choice(["json", "csv", "table"])]  # fmt: skip
+        if rng.random() < 0.5:
+            args += ["--exporter", _pick(rng, COUNTRIES)]
+        if rng.random() < 0.3:
+            args += ["--measure", _pick(rng, ["value", "weight"])]
+        return Case(args, kind, _warehouse(rng, warehouses))
     if kind == "fetch":
         args = ["fetch", "comtrade", "--reporter", _pick(rng, COUNTRIES), "--hs", _pick(rng, HS),
                 "--years", _pick(rng, YEARS), "--dry-run", "--format", "json"]  # fmt: skip
@@ -143,7 +178,8 @@ def other_case(rng: random.Random, files: dict[str, Path], warehouses: list[str]
             args += ["--freq", _pick(rng, ["A", "M", "Q"], 0.3)]
         return Case(args, kind, "none")
     name = rng.choice(sorted(files))
-    sub = {"baci": "baci", "csv": "comtrade-csv", "json": "comtrade-json", "panel": "table"}
+    sub = {"baci": "baci", "csv": "comtrade-csv", "json": "comtrade-json", "panel": "table",
+           "tariffs": "tariffs"}  # fmt: skip
     args = ["ingest", sub[name.split("-")[0]], str(files[name])]
     if name.startswith("panel"):
         args += ["--map", "year=year,reporter=reporter_code,partner=partner_code,flow=flow",
@@ -290,13 +326,18 @@ def damaged_files(shared: Path, out: Path, seed: int, per_kind: int = 6) -> dict
             shared / "fixtures/comtrade-api/data/comtradeapi.un.org/data/v1/get/C/A/HS-60a6ad.json"
         ).read_bytes(),
         "panel": b"".join(panel.splitlines(keepends=True)[:3000]),
+        "tariffs": (
+            shared / "reference/tariffs/japan_customs_tariff_2026-07-09_ch76.json"
+        ).read_bytes(),
     }
     files = {}
     for kind, data in seeds.items():
         for i in range(per_kind):
             name = f"{kind}-{i}"
-            suffix = "json" if kind == "json" else "csv"
+            suffix = "json" if kind in ("json", "tariffs") else "csv"
             fname = f"BACI_HS92_Y2021_V202301_{i}.csv" if kind == "baci" else f"{name}.{suffix}"
+            if kind == "tariffs":
+                fname = f"japan_customs_tariff_2026-07-0{i + 1}_ch76.json"
             path = out / fname
             path.write_bytes(mutate(data, rng) if i else data)
             files[name] = path
