@@ -94,7 +94,7 @@ def build(s: Session) -> Section:
                   provenance=data.get("provenance"))  # fmt: skip
     then = observed[-1]
     sec.findings.append(
-        f"{imp}'s imports of {w.scope_short(s)} {w.by_measure(s)} are forecast at "
+        f"{imp}'s imports of {w.scope_short(s)}, {w.by_measure(s)}, are forecast at "
         f"{fmt_value(end['point'], unit)} in {last} (80 % interval {_span(end, unit, 80)}; "
         f"95 % {_span(end, unit, 95)}), against {fmt_value(then['value'], unit)} in "
         f"{then['year']}."

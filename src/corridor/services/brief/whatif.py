@@ -53,9 +53,14 @@ def _shock(sec: Section, sc: Scenario, s: Session) -> None:
     lines = headline_lines(sc)
     sec.findings.append(
         f"If {names} — the largest supplier in {sc.base_year} — stopped selling to "
-        f"{s.query.importer.name}, the {_sentence(lines[0])}"
+        f"{s.query.importer.name}, the {lines[0].rstrip('.')}."
     )
     sec.findings += [_sentence(line) for line in lines[1:]]
+    if any(r["supplier"] == exp.code for r in removed):
+        sec.notes.append(
+            f"{exp.name} is itself the largest supplier in the data, so the shock removes "
+            f"{exp.name}; the data may hold fewer suppliers than the whole market."
+        )
     shown = rows[:SHOWN]
     shown += [r for r in rows if r not in shown and (r["supplier"] == exp.code or r["cut"])]
     pts = [
