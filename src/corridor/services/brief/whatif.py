@@ -10,6 +10,7 @@ importer) is said in a sentence, never shown as zero.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from corridor.services.brief import words as w
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 __all__ = ["build"]
 
 SHOWN = 8  # suppliers in the chart and table (the exporter and the removed one added)
+_NATIVE = re.compile(r"\s*\([^()]*[\u3000-\u9fff][^()]*\)")  # "(実行関税率表)"
 BEFORE, AFTER = "before", "after the shock"
 
 
@@ -164,7 +166,8 @@ def _margins(sec: Section, wi: WhatIf, s: Session) -> None:
     )  # fmt: skip
     if wi.tariffs is not None:
         t = wi.tariffs
-        sec.notes.append(f"Tariffs: {'; '.join(t.sources)}.")
+        sources = "; ".join(_NATIVE.sub("", x) for x in t.sources)  # the PDF font is Latin
+        sec.notes.append(f"Tariffs: {sources}.")
     sec.notes += [_sentence(w.plain(n, s)) for n in wi.notes]
 
 
