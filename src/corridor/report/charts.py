@@ -32,6 +32,7 @@ OTHER = "#999999"
 CATEGORIES = ("#0072B2", "#56B4E9", "#009E73", "#CC79A7")
 WIDTH = 680  # px: the A4 text width at 96 dpi; charts fit it exactly (labels included)
 FONT = "DejaVu Sans"
+BANDS = ("lo95", "hi95", "lo80", "hi80")  # a fan chart's interval fields
 
 
 def colour(series: Series) -> str:
@@ -57,8 +58,11 @@ def vega_lite(chart: ChartSpec) -> dict[str, Any]:
     value_title = ", ".join(x for x in (chart.value_title, suffix) if x)
     rows = []
     for r in chart.rows:
-        v = r.get(chart.y if chart.kind in ("bars", "line") else chart.x)
-        rows.append({**r, "_v": None if v is None else v / divisor})
+        v = r.get(chart.y if chart.kind in ("bars", "line", "fan") else chart.x)
+        row = {**r, "_v": None if v is None else v / divisor}
+        if chart.kind == "fan":  # the bands, scaled like the value
+            row |= {f"_{b}": None if r.get(b) is None else r[b] / divisor for b in BANDS}
+        rows.append(row)
     names = [s.name for s in chart.series]
     scale = {"domain": names, "range": [colour(s) for s in chart.series]}
     legend = {
@@ -98,6 +102,65 @@ def vega_lite(chart: ChartSpec) -> dict[str, Any]:
             }
         ]
         height = 210
+    elif chart.kind == "fan":  # bands (95 % light, 80 % darker) under solid/dashed lines
+        dash = {
+            "field": chart.field,
+            "type": "nominal",
+            "legend": None,
+            "scale": {
+                "domain": names,
+                "range": [[1, 0] if i == 0 else [5, 3] for i in range(len(names))],
+            },
+        }
+        layers = [
+            {
+                "mark": {"type": "area", "opacity": opacity, "interpolate": "linear"},
+                "transform": [{"filter": f"isValid(datum._{lo})"}],
+                "encoding": {
+                    "x": year,
+                    "y": {**value, "field": f"_{lo}"},
+                    "y2": {"field": f"_{hi}"},
+                    "color": {**color, "legend": None},
+                },
+            }
+            for lo, hi, opacity in (("lo95", "hi95", 0.14), ("lo80", "hi80", 0.26))
+        ]
+        layers.append(
+            {
+                "mark": {"type": "line", "point": True, "strokeWidth": 2.2},
+                "transform": [{"filter": "isValid(datum._v)"}],
+                "encoding": {"x": year, "y": value, "color": color, "strokeDash": dash},
+            }
+        )
+        height = 200
+    elif chart.kind == "pairs":  # before and after side by side, per category
+        cat = {
+            "field": chart.y,
+            "type": "nominal",
+            "sort": chart.categories or None,
+            "title": None,
+            "axis": {"labelLimit": 0, "labelFontSize": 9},
+        }
+        last = json.dumps(names[-1]) if names else "null"
+        hl = {
+            **color,
+            "condition": {
+                "test": f"datum.highlight && datum.{chart.field} === {last}",
+                "value": EXPORTER,
+            },
+        }
+        layers = [
+            {
+                "mark": {"type": "bar"},
+                "encoding": {
+                    "y": cat,
+                    "x": {**value, "scale": {"zero": True}},
+                    "color": hl,
+                    "yOffset": {"field": chart.field, "type": "nominal", "sort": names},
+                },
+            }
+        ]
+        height = 11 * len(names) * max(len(chart.categories or {r[chart.y] for r in rows}), 3)
     else:
         cat = {
             "field": chart.y,
@@ -146,7 +209,7 @@ def vega_lite(chart: ChartSpec) -> dict[str, Any]:
                  "encoding": {"y": cat, "x": x, "color": color}},
             ]  # fmt: skip
     for rule in chart.rules:
-        axis = "y" if chart.kind in ("bars", "line") else "x"
+        axis = "y" if chart.kind in ("bars", "line", "fan") else "x"
         layers.insert(0, {"mark": {"type": "rule", "strokeDash": [4, 3], "color": OTHER},
                           "encoding": {axis: {"datum": rule / divisor}}})  # fmt: skip
     subtitle = _wrap(chart.subtitle, 118) + _wrap(chart.source, 130)

@@ -26,9 +26,13 @@ raises for missing or short data: it says "not available: <why>" instead.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
+import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from corridor.errors import CorridorError, InvalidQuery, NotFound
@@ -560,8 +564,15 @@ def _too_short(s: SeriesOutlook) -> str | None:
     )
 
 
-def outlook_section_data(session: Session, *, horizon: int = 3) -> dict[str, Any]:
+def outlook_section_data(
+    session: Session, *, horizon: int = 3, cache: Path | None = None
+) -> dict[str, Any]:
     """What the brief's "Outlook" section needs; never raises for missing or short data.
+
+    ``cache`` (a directory) keeps the result on disk, keyed by everything it is computed
+    from — the question, the input series the session's indicator gives (so a changed
+    warehouse is a new key), their provenance, the horizon, and the corridor and
+    statsforecast versions — so a brief asked again skips the backtests (about 2 s).
 
     Returns a JSON-ready dict: ``available`` (bool), ``missing`` ("not available: <why>" or
     None), ``title``, ``unit``, ``measure``, ``market`` and ``exporter`` and ``share`` (each
@@ -570,6 +581,49 @@ def outlook_section_data(session: Session, *, horizon: int = 3) -> dict[str, Any
     ``notes``, ``text``; or ``{"available": False, "missing": ...}``), ``backtest_lines``,
     ``notes``, ``provenance``, ``parameters`` and ``synthetic``.
     """
+    if cache is None:
+        return _plain_json(_section_data(session, horizon))
+    path = Path(cache) / f"{_section_key(session, horizon)}.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
+    data = _plain_json(_section_data(session, horizon))
+    try:  # written whole, then renamed: a reader never sees half a file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data), encoding="utf-8")
+        tmp.replace(path)
+    except OSError:
+        pass  # a cache that cannot be written is simply not kept
+    return data
+
+
+def _plain_json(data: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(json.dumps(data, default=str))
+
+
+def _section_key(session: Session, horizon: int) -> str:
+    """The cache key: a hash of the question, the input series, their provenance, versions."""
+    from corridor import __version__
+
+    name = "summary" if session.query.exporter is not None else "partners"
+    res = session.indicator(name)
+    doc = {
+        "corridor": __version__,
+        "library": _library_version(),
+        "horizon": horizon,
+        "query": session.query_dict(),
+        "measure": session.measure,
+        "indicator": name,
+        "rows": res.to_pylist(),
+        "provenance": res.provenance.as_dict(),
+    }
+    text = json.dumps(doc, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _section_data(session: Session, horizon: int) -> dict[str, Any]:
     try:
         out = outlook(session, horizon=horizon)
     except CorridorError as exc:

@@ -6,7 +6,7 @@ holds no state, so sections can run in any order and new ones slot in. :data:`SE
 lists them in the order they are built; ``front`` sections (the "what this means"
 paragraph) are built last, from the same memoised results, and placed first.
 
-Engineers adding a section (e.g. "Outlook" from forecasts, "What if" from scenarios) write
+Engineers adding a section (as "Outlook" from forecasts and "What if" from scenarios do) write
 a module with ``build(session) -> Section`` and call :func:`register_section`. Nothing here
 knows about HTML or PDF; :mod:`corridor.report` renders a :class:`Brief`.
 """
@@ -25,10 +25,12 @@ from corridor.services.brief import (
     mirror,
     mix,
     notes,
+    outlook,
     prices,
     scrap,
     summary,
     suppliers,
+    whatif,
 )
 from corridor.services.brief import words as w
 from corridor.services.brief.model import (
@@ -90,7 +92,8 @@ SECTIONS: list[SectionSpec] = [
     SectionSpec("mix", "product mix", mix.build),
     SectionSpec("mirror", "mirror check", mirror.build),
     SectionSpec("scrap", "scrap flows", scrap.build),
-    # "outlook" (forecasts) and "whatif" (scenarios) go here, before the notes.
+    SectionSpec("outlook", "outlook", outlook.build),
+    SectionSpec("whatif", "what if", whatif.build),
     SectionSpec("notes", "data notes", notes.build),
     SectionSpec("summary", "what this means", summary.build, front=True),
 ]

@@ -87,13 +87,17 @@ class ChartSpec(BaseModel):
     """Data and words for one chart; :mod:`corridor.report.charts` draws it.
 
     ``kind``: ``bars`` (x year, grouped by series), ``line`` (x year), ``hbar`` (a bar per
-    category, series overlaid: a total and the exporter's part) or ``dots`` (a dot per
-    category and series on a shared value axis). Values stay raw; ``unit`` decides the axis
-    scale and format.
+    category, series overlaid: a total and the exporter's part), ``pairs`` (a bar per
+    category and series, side by side: before and after; rows with ``highlight`` true draw
+    their last series in the exporter's colour), ``dots`` (a dot per category and series on
+    a shared value axis) or ``fan`` (x year: lines per series, and for rows carrying
+    ``lo95``/``hi95`` and ``lo80``/``hi80`` the 95 % and 80 % bands under them). Values stay
+    raw; ``unit`` decides the axis scale and format. ``caption`` is printed under the chart
+    (e.g. a forecast's backtest line).
     """
 
     name: str
-    kind: Literal["bars", "line", "hbar", "dots"]
+    kind: Literal["bars", "line", "hbar", "pairs", "dots", "fan"]
     title: str
     subtitle: str = ""
     x: str
@@ -106,6 +110,7 @@ class ChartSpec(BaseModel):
     rules: list[float] = Field(default_factory=list)
     categories: list[str] = Field(default_factory=list)
     source: str = ""
+    caption: str = ""
 
 
 class Section(BaseModel):
