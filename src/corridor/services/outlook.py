@@ -377,8 +377,8 @@ def _volume_outlook(
 def _require_statsforecast() -> None:
     if importlib.util.find_spec("statsforecast") is None:
         raise CorridorError(
-            "forecasts need statsforecast, which is not installed: install the forecast "
-            "extra (pip install 'corridor[forecast]')"
+            "forecasts need statsforecast, a dependency of corridor that is missing from this "
+            "environment: reinstall corridor (pip install corridor, or make install)"
         )
 
 
