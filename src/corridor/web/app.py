@@ -148,6 +148,8 @@ def _chart_spec(chart: Any) -> dict[str, Any]:
     from corridor.report.charts import vega_lite
 
     spec = vega_lite(chart)
+    spec.pop("$schema", None)  # drawn by the Vega-Lite served here (the brief pins its own)
+    spec.pop("title", None)  # the page shows it as a heading, the source below the chart
     if "width" in spec:
         spec["width"] = "container"
         spec["autosize"] = {"type": "fit-x", "contains": "padding"}
