@@ -25,10 +25,11 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--sample", help="Serve the synthetic sample warehouse.")
         ] = False,
     ) -> None:
-        """The dashboard in the browser: overview, dependency, prices, mix, mirror, scrap,
-        outlook, scenarios, claim checker, data and downloads, plus a JSON API (/docs).
+        """The web dashboard: every corridor view in the browser, plus a JSON API (/docs).
 
-        Read-only on the warehouse; binds to 127.0.0.1 unless --host says otherwise.
+        Pages: overview, dependency, prices, product mix, mirror, scrap, outlook, scenarios,
+        claim checker, data and provenance, downloads. Read-only on the warehouse; binds to
+        127.0.0.1 unless --host says otherwise.
         """
         from corridor.cli.app import warehouse_path
         from corridor.cli.output import stderr

@@ -120,9 +120,7 @@ def _json_default(value: Any) -> Any:
 def json_body(doc: Any) -> bytes:
     """JSON bytes with ``<``, ``>`` and ``&`` escaped: no markup is ever reflected."""
     text_ = json.dumps(doc, default=_json_default, ensure_ascii=False, allow_nan=False)
-    return (
-        text_.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").encode()
-    )
+    return text_.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").encode()
 
 
 @lru_cache(maxsize=1)
@@ -214,8 +212,9 @@ def create_app(warehouse: Path, *, allowed_hosts: list[str] | None = None) -> Fa
     async def internal(request: Request, exc: Exception) -> Response:
         import logging
 
-        logging.getLogger("corridor.web").error("internal error on %s", request.url.path,
-                                                exc_info=exc)
+        logging.getLogger("corridor.web").error(
+            "internal error on %s", request.url.path, exc_info=exc
+        )
         return error(request, 500, f"internal error: {type(exc).__name__} — please report it")
 
     # -- what pages share ------------------------------------------------------------------
@@ -285,6 +284,7 @@ def create_app(warehouse: Path, *, allowed_hosts: list[str] | None = None) -> Fa
         claim = text(request.query_params, "claim", "", limit=MAX_CLAIM)
         ctx["claim"] = claim
         ctx["result"] = check_claim(claim, ctx["query"].dataset)["results"][0] if claim else None
+        ctx["prov"] = provenance_of(ctx["query"])
         return html("claims.html", **ctx)
 
     @app.get("/scenarios", response_class=HTMLResponse, include_in_schema=False)
@@ -471,8 +471,11 @@ def create_app(warehouse: Path, *, allowed_hosts: list[str] | None = None) -> Fa
         if fmt == "csv":
             body = hub.scrub(result_csv(result))
             filename = f"corridor-{name}.csv"
-            return Response(body, media_type="text/csv; charset=utf-8",
-                            headers={"content-disposition": f'attachment; filename="{filename}"'})
+            return Response(
+                body,
+                media_type="text/csv; charset=utf-8",
+                headers={"content-disposition": f'attachment; filename="{filename}"'},
+            )
         return json_response(result.to_json())
 
     @app.get("/api/check", summary="Check a trade claim")
