@@ -56,9 +56,9 @@ def test_every_page_renders_with_provenance_and_headers(client, sample_wh, path)
     assert r.headers["x-frame-options"] == "DENY"
     body = r.text
     assert "SYNTHETIC" in body
-    # no inline script: every <script> loads a file or is a JSON data block
+    # no inline script: every <script> loads a file
     for tag in re.findall(r"<script[^>]*>", body):
-        assert 'src="/' in tag or 'type="application/json"' in tag, tag
+        assert re.fullmatch(r'<script src="/(assets|static)/[\w.-]+\.js" defer>', tag), tag
     assert re.search(r'<html lang="en">', body)
     _no_path(body, sample_wh)
 
@@ -66,7 +66,7 @@ def test_every_page_renders_with_provenance_and_headers(client, sample_wh, path)
 def test_overview_shows_the_brief_headline_chart_and_provenance(client):
     body = client.get(f"/?{Q}").text
     assert "Headline" in body and "Who supplies Japan" in body
-    assert 'class="chart"' in body and 'type="application/json"' in body
+    assert 'class="chart"' in body and 'data-spec="{&#34;' in body
     assert "source: sample" in body and "imports as reported by Japan (flow M, CIF)" in body
     assert "warehouse: sample.duckdb" in body
     # picker state comes from the URL
