@@ -108,6 +108,55 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+class ResponseCache:
+    """ASGI middleware: a GET answered 200 once is answered from memory after that.
+
+    The warehouse is opened read-only and every view is a function of its URL, so a shared
+    or reloaded view costs one dictionary look-up. Bounded: ``entries`` responses of at most
+    ``max_body`` bytes each (least recently used dropped first); static files are not kept.
+    """
+
+    def __init__(self, app: Any, entries: int = 512, max_body: int = 4 << 20) -> None:
+        from collections import OrderedDict
+
+        self.app = app
+        self.entries = entries
+        self.max_body = max_body
+        self.store: OrderedDict[tuple, tuple[dict, bytes]] = OrderedDict()
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        path = scope.get("path", "")
+        if (scope["type"] != "http" or scope["method"] not in ("GET", "HEAD")
+                or path.startswith(("/assets/", "/static/"))):  # fmt: skip
+            await self.app(scope, receive, send)
+            return
+        key = (scope["method"], path, scope.get("query_string", b""))
+        hit = self.store.get(key)
+        if hit is not None:
+            self.store.move_to_end(key)
+            start, body = hit
+            await send(start)
+            await send({"type": "http.response.body", "body": body})
+            return
+        parts: list[bytes] = []
+        started: dict = {}
+
+        async def capture(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                started.update(message)
+            elif message["type"] == "http.response.body":
+                parts.append(message.get("body", b""))
+                if not message.get("more_body") and started.get("status") == 200:
+                    body = b"".join(parts)
+                    if len(body) <= self.max_body:
+                        self.store[key] = (dict(started), body)
+                        while len(self.store) > self.entries:
+                            self.store.popitem(last=False)
+            await send(message)
+
+        await self.app(scope, receive, capture)
+
+
 # -- rendering helpers ---------------------------------------------------------------------------
 def _json_default(value: Any) -> Any:
     if hasattr(value, "isoformat"):
@@ -171,6 +220,7 @@ def create_app(warehouse: Path, *, allowed_hosts: list[str] | None = None) -> Fa
         redoc_url=None,
     )
     app.state.hub = hub
+    app.add_middleware(ResponseCache)  # innermost: headers and host checks still apply
     app.add_middleware(SecurityHeaders)
     if allowed_hosts:
         from starlette.middleware.trustedhost import TrustedHostMiddleware
