@@ -236,7 +236,18 @@ def test_missing_assets_say_how_to_get_them(client, monkeypatch, tmp_path):
     monkeypatch.setattr(web, "assets_dir", lambda: tmp_path / "none")
     r = client.get("/assets/htmx.min.js")
     assert r.status_code == 404 and "npm ci --prefix" in r.text
-    assert "make install" in client.get(f"/dependency?{Q}").text
+    # a URL not answered before (answers are kept: the warehouse is read-only)
+    assert "make install" in client.get(f"/dependency?{Q}&years=2016-2024").text
+
+
+def test_a_shared_view_is_answered_again_with_its_headers(client):
+    first = client.get(f"/api/coverage?{Q}&years=2017-2024")
+    again = client.get(f"/api/coverage?{Q}&years=2017-2024")
+    assert first.status_code == again.status_code == 200
+    assert again.content == first.content
+    assert again.headers["content-security-policy"] == first.headers["content-security-policy"]
+    bad = client.get("/api/coverage?importer=Jpan")
+    assert client.get("/api/coverage?importer=Jpan").status_code == bad.status_code == 422
 
 
 def test_trusted_hosts_when_bound_to_loopback(sample_wh):

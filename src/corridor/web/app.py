@@ -52,7 +52,29 @@ PAGES: dict[str, tuple[str, tuple[str, ...]]] = {
     "data": ("Data & provenance", ()),
     "downloads": ("Downloads", ()),
 }
+
+
+def _param(name: str, description: str, example: str | None = None) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string", "maxLength": 200}
+    if example is not None:
+        schema["example"] = example
+    return {"name": name, "in": "query", "required": False, "description": description,
+            "schema": schema}  # fmt: skip
+
+
+#: the corridor's URL parameters, as the OpenAPI page documents them (checked by params.py)
+CORRIDOR_PARAMS = [
+    _param("importer", "Importing country: name, ISO3 or Comtrade code (default JPN).", "JPN"),
+    _param("exporter", "Exporting country (default IND; empty: the whole market).", "IND"),
+    _param("hs", "HS code(s), comma-separated (default 76).", "76"),
+    _param("years", "YYYY or YYYY-YYYY (default: every year the data holds)."),
+    _param("measure", "value (USD), weight (kg) or auto."),
+    _param("side", "importer (M, CIF), exporter (X, FOB) or auto."),
+    _param("dataset", "Only this dataset."),
+    _param("level", "HS level summed: 2, 4 or 6."),
+]
 MAX_ROWS = 200  # rows of one table shown on a page (every row: the CSV/JSON download)
+CLAIM_EXAMPLE = "India supplied about 5% of Japan's aluminium imports in 2023"
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -490,7 +512,11 @@ def create_app(warehouse: Path, *, allowed_hosts: list[str] | None = None) -> Fa
         return hub.cached(("coverage", repr(query)), build)
 
     # -- the JSON API ------------------------------------------------------------------------
-    @app.get("/api/sections/{section}", summary="One section of the corridor brief")
+    @app.get(
+        "/api/sections/{section}",
+        summary="One section of the corridor brief",
+        openapi_extra={"parameters": CORRIDOR_PARAMS},
+    )
     def api_section(request: Request, section: str):
         """A brief section (findings, facts, tables, charts as Vega-Lite) for the corridor."""
         ids = [s for _, ss in PAGES.values() for s in ss]
@@ -502,7 +528,11 @@ def create_app(warehouse: Path, *, allowed_hosts: list[str] | None = None) -> Fa
                               "provenance": provenance_of(query)["dict"],
                               "section": doc})  # fmt: skip
 
-    @app.get("/api/indicators/{name}", summary="One indicator (the CLI's --format json/csv)")
+    @app.get(
+        "/api/indicators/{name}",
+        summary="One indicator (the CLI's --format json/csv)",
+        openapi_extra={"parameters": [*CORRIDOR_PARAMS, _param("format", "json (default) or csv")]},
+    )
     def api_indicator(request: Request, name: str):
         """``corridor <name> --format json`` (or ``format=csv``) for the corridor in the URL."""
         from corridor.cli.analytics import COMMANDS
@@ -528,7 +558,16 @@ def create_app(warehouse: Path, *, allowed_hosts: list[str] | None = None) -> Fa
             )
         return json_response(result.to_json())
 
-    @app.get("/api/check", summary="Check a trade claim")
+    @app.get(
+        "/api/check",
+        summary="Check a trade claim",
+        openapi_extra={
+            "parameters": [
+                _param("claim", "The claim in English (at most 500 characters).", CLAIM_EXAMPLE),
+                CORRIDOR_PARAMS[6],
+            ]
+        },
+    )
     def api_check(request: Request):
         """``corridor check "<claim>" --format json``: the verdict, with every reading."""
         claim = text(request.query_params, "claim", "", limit=MAX_CLAIM)
@@ -536,7 +575,18 @@ def create_app(warehouse: Path, *, allowed_hosts: list[str] | None = None) -> Fa
             raise InvalidQuery("give a claim: /api/check?claim=...")
         return json_response(check_claim(claim, text(request.query_params, "dataset")))
 
-    @app.get("/api/scenarios/shock", summary="Supplier shock scenario")
+    @app.get(
+        "/api/scenarios/shock",
+        summary="Supplier shock scenario",
+        openapi_extra={
+            "parameters": [
+                *CORRIDOR_PARAMS,
+                _param("remove", "Suppliers removed: RUS,CHN", "RUS"),
+                _param("cut", "Suppliers cut: AUS=50%"),
+                _param("base_year", "Year of the trade"),
+            ]
+        },
+    )
     def api_shock(request: Request):
         """``corridor scenario shock --format json``: remove= (RUS,CHN), cut= (AUS=50%)."""
         p = request.query_params
@@ -547,13 +597,23 @@ def create_app(warehouse: Path, *, allowed_hosts: list[str] | None = None) -> Fa
         out = run_shock(query, remove, cut, integer(p, "base_year"))  # type: ignore[arg-type]
         return json_response(out["json"])
 
-    @app.get("/api/outlook", summary="Demand outlook")
+    @app.get(
+        "/api/outlook",
+        summary="Demand outlook",
+        openapi_extra={
+            "parameters": [*CORRIDOR_PARAMS, _param("horizon", "Years ahead, 1-10 (default 3)")]
+        },
+    )
     def api_outlook(request: Request):
         """``corridor forecast --format json``: forecasts with backtested accuracy."""
         query, _ = corridor_query(request.query_params)
         return json_response(run_outlook(query, horizon(request))["json"])
 
-    @app.get("/api/coverage", summary="What the warehouse holds for the corridor")
+    @app.get(
+        "/api/coverage",
+        summary="What the warehouse holds for the corridor",
+        openapi_extra={"parameters": CORRIDOR_PARAMS},
+    )
     def api_coverage(request: Request):
         """Per side and dataset: rows, years, sources, licences, retrieval dates."""
         query, _ = corridor_query(request.query_params, need_exporter=False)
