@@ -266,3 +266,17 @@ def test_serve_is_a_command(cli):
     assert res.exit_code == 0 and "127.0.0.1" in res.output
     bad = cli("serve", "--port", "70000", warehouse=None)
     assert bad.exit_code == 2 and "port 70000" in bad.stderr
+
+
+def test_brief_pdf_on_demand_without_paths(client, sample_wh):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    r = client.get(f"/api/brief.pdf?{Q}&years=2015-2024")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+    assert r.content.startswith(b"%PDF")
+    text = "\n".join(p.extract_text() for p in PdfReader(BytesIO(r.content)).pages)
+    assert "SYNTHETIC" in text and "India" in text
+    assert str(sample_wh.parent) not in text
+    assert client.get("/api/brief.pdf?importer=JPN&exporter=").status_code == 422

@@ -14,6 +14,7 @@ scripts, and no file path in any response.
 from __future__ import annotations
 
 import json
+import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -557,6 +558,48 @@ def create_app(warehouse: Path, *, allowed_hosts: list[str] | None = None) -> Fa
                 headers={"content-disposition": f'attachment; filename="{filename}"'},
             )
         return json_response(result.to_json())
+
+    pdf_gate = threading.Semaphore(1)  # one PDF laid out at a time (≈ 2 s of CPU each)
+    pdfs: dict[tuple, bytes] = {}
+
+    @app.get(
+        "/api/brief.pdf",
+        summary="The corridor brief as PDF, built on demand",
+        openapi_extra={"parameters": CORRIDOR_PARAMS},
+        response_class=Response,
+    )
+    def api_brief_pdf(request: Request):
+        """``corridor brief``: the PDF of the corridor in the URL (built once, then kept)."""
+        query, _ = corridor_query(request.query_params, need_exporter=True)
+        return Response(
+            brief_pdf(query),
+            media_type="application/pdf",
+            headers={"content-disposition": 'attachment; filename="corridor-brief.pdf"'},
+        )
+
+    def brief_pdf(query: Any) -> bytes:
+        import tempfile
+
+        from corridor.report.render import render_brief
+        from corridor.services.brief import Brief, build_brief
+
+        def composed() -> Brief:
+            brief = build_brief(hub.session(query))
+            doc = hub.scrub(brief.model_dump(mode="json", by_alias=True))
+            return Brief.model_validate(doc)  # no file path reaches the PDF
+
+        brief = hub.cached(("brief", repr(query)), composed)
+        key = ("brief.pdf", repr(query))
+        with pdf_gate:
+            if key in pdfs:
+                return pdfs[key]
+            with tempfile.TemporaryDirectory(prefix="corridor-web-") as tmp:
+                files = render_brief(brief, Path(tmp) / "brief", pdf=True)
+                data = files.pdf.read_bytes()  # type: ignore[union-attr]
+            pdfs[key] = data
+            while len(pdfs) > 8:
+                pdfs.pop(next(iter(pdfs)))
+            return data
 
     @app.get(
         "/api/check",
