@@ -5,17 +5,23 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install install-dev lint bench clean
+.PHONY: demo test install install-dev assets lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-install: $(BIN)/python
+WEB_ASSETS := src/corridor/web/assets
+
+install: $(BIN)/python assets
 	$(BIN)/pip install --quiet -e .
 
-install-dev: $(BIN)/python
+install-dev: $(BIN)/python assets
 	$(BIN)/pip install --quiet -e ".[dev,spark]"
+
+# the dashboard's front-end (htmx, vega, vega-lite, vega-embed, swagger-ui), pinned by the lock file
+assets:
+	npm ci --prefix $(WEB_ASSETS) --no-audit --no-fund --ignore-scripts --loglevel=error
 
 demo: install
 	$(BIN)/corridor demo
@@ -35,6 +41,7 @@ bench: install-dev
 	$(BIN)/python benchmarks/bench_fetch.py
 	$(BIN)/python benchmarks/bench_startup.py
 	$(BIN)/python benchmarks/bench_forecast.py
+	$(BIN)/python benchmarks/bench_web.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache $(WEB_ASSETS)/node_modules

@@ -407,6 +407,7 @@ _REGISTRARS: dict[str, Callable[[typer.Typer, str | None], None]] = {
     "tariffs": _register("tariffs"),
     "scenario": _subapp("scenario", "scenario"),
     "forecast": _register("forecast"),
+    "serve": _register("serve"),
 }
 
 

@@ -21,7 +21,7 @@ from corridor.units import Column, fmt_value
 if TYPE_CHECKING:
     from corridor.services.result import Result
 
-__all__ = ["csv_safe", "emit_json", "render", "table"]
+__all__ = ["csv_safe", "emit_json", "render", "result_csv", "table"]
 
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
@@ -73,28 +73,33 @@ def table(
         console.print(f"[dim]{escape(line)}[/]")
 
 
+def result_csv(result: Result) -> str:
+    """A result as CSV text, the provenance (source, dataset, report, synthetic) on every row."""
+    p = result.provenance
+    extra = {
+        "source": ";".join(p.sources),
+        "dataset": ";".join(p.datasets),
+        "report": p.report,
+        "synthetic": p.synthetic,
+    }
+    buf = io.StringIO()
+    names = [c for c in result.names if c not in extra]
+    writer = csv.DictWriter(buf, fieldnames=[*names, *extra], lineterminator="\n")
+    writer.writeheader()
+    for row in result.to_pylist():
+        writer.writerow({**{k: csv_safe(row.get(k)) for k in names}, **extra})
+    return buf.getvalue()
+
+
 def render(result: Result, fmt: Format, *, display: Sequence[str] = (), title: str = "") -> None:
     """Print a :class:`~corridor.services.result.Result` as a table, JSON or CSV."""
     if fmt is Format.json:
         emit_json(result.to_json())
         return
-    rows = result.to_pylist()
     if fmt is Format.csv:
-        p = result.provenance
-        extra = {
-            "source": ";".join(p.sources),
-            "dataset": ";".join(p.datasets),
-            "report": p.report,
-            "synthetic": p.synthetic,
-        }
-        buf = io.StringIO()
-        names = [c for c in result.names if c not in extra]
-        writer = csv.DictWriter(buf, fieldnames=[*names, *extra], lineterminator="\n")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({**{k: csv_safe(row.get(k)) for k in names}, **extra})
-        sys.stdout.write(buf.getvalue())
+        sys.stdout.write(result_csv(result))
         return
+    rows = result.to_pylist()
     shown = [result.column(n) for n in display if n in result.names] or list(result.columns)
     footer = [*result.provenance.lines(), *(f"note: {n}" for n in result.notes)]
     table(rows, shown, title=title or result.title, synthetic=result.provenance.synthetic,
