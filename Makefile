@@ -20,8 +20,11 @@ install-dev: $(BIN)/python assets
 	$(BIN)/pip install --quiet -e ".[dev,spark]"
 
 # the dashboard's front-end (htmx, vega, vega-lite, vega-embed, swagger-ui), pinned by the lock file
+# (without npm the rest works; `corridor serve` then says how to install them)
 assets:
-	npm ci --prefix $(WEB_ASSETS) --no-audit --no-fund --ignore-scripts --loglevel=error
+	@if command -v npm >/dev/null; then \
+	  npm ci --prefix $(WEB_ASSETS) --no-audit --no-fund --ignore-scripts --loglevel=error; \
+	else echo "note: npm not found: the dashboard's assets are not installed (make assets)"; fi
 
 demo: install
 	$(BIN)/corridor demo
