@@ -140,6 +140,42 @@ def test_scenario_page_and_api(client):
     assert "Russian Federation removed" in body and "Assumptions" in body
 
 
+def test_scenario_page_shows_the_brief_what_if_above_the_forms(client):
+    body = client.get(f"/scenarios?{Q}").text
+    assert 'id="h-whatif"' in body and "chart-whatif-" in body
+    assert body.index('id="h-whatif"') < body.index('<form class="scenario"')
+    assert body.index('<form class="scenario"') < body.index('<form class="tariff"')
+
+
+def test_tariff_scenario_page_and_json_is_the_clis(client, cli, sample_wh):
+    api = client.get(f"/api/scenarios/tariff?{Q}&agreement=cepa&elasticity=2..8").json()
+    res = cli("scenario", "tariff", "--agreement", "cepa", "--elasticity", "2..8",
+              "--format", "json", warehouse=sample_wh)  # fmt: skip
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert api["schema"] == doc["schema"] == "corridor.scenario-tariff/1"
+    assert json.dumps(api).count(str(sample_wh.parent)) == 0
+    assert api["provenance"]["trade"].pop("warehouse") == "sample.duckdb"
+    assert doc["provenance"]["trade"].pop("warehouse") == str(sample_wh)
+    assert api == doc
+    body = client.get(f"/scenarios?{Q}&agreement=cepa&elasticity=2..8").text
+    assert "India moves from MFN to JP-IN-CEPA" in body and "Assumptions" in body
+    assert "Effects by supplier" in body and "Sensitivity over the elasticity range" in body
+    assert re.search(r"href=\"/api/scenarios/tariff\?[^\"]*agreement=cepa", body)
+    _no_path(body, sample_wh)
+
+
+def test_outlook_page_is_the_briefs_section_with_fan_charts(client):
+    body = client.get(f"/outlook?{Q}").text
+    assert 'id="h-outlook"' in body and 'id="chart-outlook-' in body
+    assert '<p class="caption">Backtest' in body or "Not backtested" in body
+    doc = client.get(f"/api/sections/outlook?{Q}").json()["section"]
+    kinds = {c["kind"] for c in doc["charts"]}
+    assert kinds == {"fan"} and doc["tables"]
+    spec = doc["vega_lite"][doc["charts"][0]["name"]]
+    assert spec["width"] == "container" and spec["layer"]
+
+
 def test_outlook_and_coverage_api(client):
     doc = client.get(f"/api/outlook?{Q}&horizon=2").json()
     from corridor.services.outlook import SCHEMA
@@ -153,7 +189,8 @@ def test_outlook_and_coverage_api(client):
 def test_openapi_and_docs_page(client):
     spec = client.get("/openapi.json").json()
     for route in ("/api/indicators/{name}", "/api/sections/{section}", "/api/check",
-                  "/api/scenarios/shock", "/api/outlook", "/api/coverage"):  # fmt: skip
+                  "/api/scenarios/shock", "/api/scenarios/tariff", "/api/outlook",
+                  "/api/coverage"):  # fmt: skip
         assert route in spec["paths"]
     docs = client.get("/docs").text
     assert "/assets/swagger-ui-bundle.js" in docs and "cdn" not in docs.lower()
@@ -197,6 +234,51 @@ def test_hostile_parameters_are_one_line_4xx(client, sample_wh, route, name, val
     _no_path(body, sample_wh)
 
 
+TARIFF_HOSTILE = [
+    ("agreement", "<script>alert(1)</script>", 422, "unknown agreement"),
+    ("agreement", "cepa' OR 1=1 --", 422, "unknown agreement"),
+    ("agreement", "x" * 300, 422, "300 characters"),
+    ("elasticity", "<b>2</b>", 422, "expected a number or a range like 2..8"),
+    ("elasticity", "8..2", 422, "low is above high"),
+    ("elasticity", "nan", 422, "must be ≥ 0"),
+    ("elasticity", "-3", 422, "must be ≥ 0"),
+    ("demand_elasticity", "1..x", 422, "expected a number or a range"),
+    ("supply_elasticity", "0", 422, "must be > 0 (or inf)"),
+    ("supply_elasticity", "<svg onload=alert(1)>", 422, "a number or inf"),
+    ("base_year", "20x4", 422, "expected a whole number"),
+    ("exporter", "CHN", 422, "does not cover China"),
+    ("exporter", "", 422, "needs an exporter"),
+]
+
+
+@pytest.mark.parametrize(("name", "value", "status", "words"), TARIFF_HOSTILE,
+                         ids=[f"{h[0]}-{i}" for i, h in enumerate(TARIFF_HOSTILE)])  # fmt: skip
+@pytest.mark.parametrize("route", ["/scenarios", "/api/scenarios/tariff"])
+def test_hostile_tariff_parameters_are_one_line_4xx(client, sample_wh, route, name, value,
+                                                    status, words):  # fmt: skip
+    params = {"importer": "JPN", "exporter": "IND", "hs": "76", "agreement": "cepa",
+              "elasticity": "2..8", name: value}  # fmt: skip
+    r = client.get(route, params=params)
+    assert r.status_code == status, r.text[:300]
+    body = r.text
+    for markup in ("<script>", "<img src", "<svg onload", "<b>"):
+        assert markup not in body
+    if route.startswith("/api/"):
+        message = r.json()["error"]["message"]
+        assert "\n" not in message and words in message
+    else:
+        assert words.replace("'", "&#39;").replace(">", "&gt;") in body
+    _no_path(body, sample_wh)
+
+
+def test_hostile_tariff_message_is_the_clis(client, cli, sample_wh):
+    r = client.get("/api/scenarios/tariff", params={"agreement": "cepa", "elasticity": "8..2"})
+    res = cli("scenario", "tariff", "--agreement", "cepa", "--elasticity", "8..2",
+              warehouse=sample_wh)  # fmt: skip
+    assert res.exit_code == 2
+    assert res.stderr.strip() == "error: " + r.json()["error"]["message"]
+
+
 def test_hostile_message_is_the_clis(client, cli, sample_wh):
     r = client.get("/api/indicators/summary", params={"importer": "Jpan", "exporter": "IND"})
     res = cli("summary", "--importer", "Jpan", warehouse=sample_wh)
@@ -216,6 +298,9 @@ def test_hostile_message_is_the_clis(client, cli, sample_wh):
         "/no/such/page",
         "/api/scenarios/shock?cut=AUS=500%25",
         "/api/scenarios/shock",
+        "/api/scenarios/tariff",
+        "/api/scenarios/tariff?agreement=cepa&supply_elasticity=nan",
+        "/scenarios?agreement=cepa&elasticity=2..8..9",
         "/api/check?claim=" + "x" * 600,
     ],
 )

@@ -28,7 +28,7 @@ from corridor.cli.output import Format
 if TYPE_CHECKING:
     from corridor.services.scenarios import Scenario
 
-__all__ = ["app", "render_scenario"]
+__all__ = ["app", "render_scenario", "supply_elasticity_of"]
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -92,6 +92,19 @@ _LINE_SHOWN = (
     "imports_after",
 )
 _MAIN = {"shock": "suppliers", "tariff": "lines"}
+
+
+def supply_elasticity_of(text: str) -> float:
+    """``--supply-elasticity``: a number > 0 or ``inf`` (InvalidQuery otherwise)."""
+    from corridor.errors import InvalidQuery
+
+    try:
+        epsilon = float(text)
+    except ValueError:
+        raise InvalidQuery(f"supply elasticity '{text}': a number or inf") from None
+    if math.isnan(epsilon) or epsilon <= 0:
+        raise InvalidQuery(f"supply elasticity '{text}': must be > 0 (or inf)")
+    return epsilon
 
 
 def _elasticity(text: str | None, name: str) -> Any:
@@ -213,15 +226,9 @@ def tariff_command(
 ) -> None:
     """A tariff change (an agreement's rates or a scenario file) simulated with WITS SMART."""
     from corridor.cli.app import open_session
-    from corridor.errors import InvalidQuery
     from corridor.services.scenarios import tariff_change
 
-    try:
-        epsilon = float(supply_elasticity)
-    except ValueError:
-        raise InvalidQuery(f"supply elasticity '{supply_elasticity}': a number or inf") from None
-    if math.isnan(epsilon) or epsilon <= 0:
-        raise InvalidQuery(f"supply elasticity '{supply_elasticity}': must be > 0 (or inf)")
+    epsilon = supply_elasticity_of(supply_elasticity)
     opts = corridor_options(
         importer=importer, exporter=exporter, hs=hs, side=side, dataset=dataset, engine=engine
     )

@@ -47,8 +47,8 @@ PAGES: dict[str, tuple[str, tuple[str, ...]]] = {
     "mix": ("Product mix", ("mix",)),
     "mirror": ("Mirror", ("mirror",)),
     "scrap": ("Scrap", ("scrap",)),
-    "outlook": ("Outlook", ()),
-    "scenarios": ("Scenarios", ()),
+    "outlook": ("Outlook", ("outlook",)),
+    "scenarios": ("Scenarios", ("whatif",)),
     "claims": ("Claim checker", ()),
     "data": ("Data & provenance", ()),
     "downloads": ("Downloads", ()),
@@ -344,7 +344,7 @@ def create_app(warehouse: Path, *, allowed_hosts: list[str] | None = None) -> Fa
     def overview(request: Request):
         return section_page(request, "overview")
 
-    for _page in ("dependency", "prices", "mix", "mirror", "scrap"):
+    for _page in ("dependency", "prices", "mix", "mirror", "scrap", "outlook"):
 
         def _view(request: Request, page: str = _page):
             return section_page(request, page)
@@ -364,21 +364,18 @@ def create_app(warehouse: Path, *, allowed_hosts: list[str] | None = None) -> Fa
     def scenarios_page(request: Request):
         ctx = context(request, "scenarios")
         p = request.query_params
-        ctx["remove"] = text(p, "remove", "")
-        ctx["cut"] = text(p, "cut", "")
-        ctx["scenario"] = None
+        for name in ("remove", "cut", "agreement", "elasticity"):
+            ctx[name] = text(p, name, "")
+        ctx["results"] = []
         if ctx["remove"] or ctx["cut"]:
-            ctx["scenario"] = run_shock(ctx["query"], ctx["remove"], ctx["cut"],
-                                        integer(p, "base_year"))  # fmt: skip
+            ctx["results"].append(run_shock(ctx["query"], ctx["remove"], ctx["cut"],
+                                            integer(p, "base_year")))  # fmt: skip
+        if ctx["agreement"]:
+            ctx["results"].append(run_tariff(ctx["query"], p))
+        ctx["sections"] = sections_of(ctx["query"], PAGES["scenarios"][1])
+        ctx["max_rows"] = MAX_ROWS
         ctx["prov"] = provenance_of(ctx["query"])
         return html("scenarios.html", **ctx)
-
-    @app.get("/outlook", response_class=HTMLResponse, include_in_schema=False)
-    def outlook_page(request: Request):
-        ctx = context(request, "outlook")
-        ctx["outlook"] = run_outlook(ctx["query"], horizon(request))
-        ctx["prov"] = provenance_of(ctx["query"])
-        return html("outlook.html", **ctx)
 
     @app.get("/data", response_class=HTMLResponse, include_in_schema=False)
     def data_page(request: Request):
@@ -440,7 +437,6 @@ def create_app(warehouse: Path, *, allowed_hosts: list[str] | None = None) -> Fa
         from corridor.cli.scenario import _SHOCK_SHOWN
         from corridor.services.scenarios import shock
         from corridor.services.scenarios.inputs import parse_cut
-        from corridor.services.scenarios.text import assumption_lines, headline_lines
 
         cuts: dict[str, float] = {}
         for who in (w.strip() for w in remove.split(",")):
@@ -462,20 +458,86 @@ def create_app(warehouse: Path, *, allowed_hosts: list[str] | None = None) -> Fa
             t = result.table("suppliers")
             cols = [c for c in t.columns if c.name in shown and c.name not in
                     ("headroom", "at_capacity", "after_low", "after_high")]  # fmt: skip
-            return hub.scrub({
-                "json": result.to_json(),
-                "headline": headline_lines(result),
-                "assumptions": assumption_lines(result),
-                "provenance": result.provenance.lines(),
-                "notes": list(result.notes),
-                "synthetic": result.synthetic,
-                "title": result.title,
-                "columns": [{"name": c.name, "unit": c.unit.value, "meaning": c.meaning}
-                            for c in cols],
-                "rows": t.rows()[:MAX_ROWS],
-            })  # fmt: skip
+            tables = [("Suppliers before and after", cols, t.rows())]
+            return scenario_view(result, tables, {"remove": remove, "cut": cut})
 
         return hub.cached(("shock", repr(query), tuple(sorted(cuts.items())), base_year), build)
+
+    def scenario_view(result: Any, tables: list[tuple[str, list[Any], list[dict]]],
+                      args: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+        """What the scenario page shows of ``result`` (the CLI's lines) and its JSON."""
+        from corridor.services.scenarios.text import assumption_lines, headline_lines
+
+        provenance = result.provenance.lines()
+        tariffs = result.inputs.get("tariffs")
+        if tariffs is not None:  # as `corridor scenario tariff` prints it
+            editions = ", ".join(e.isoformat() for e in tariffs.editions)
+            provenance.append(f"tariffs: {tariffs.publisher}, edition {editions} "
+                              f"({tariffs.origin}: {', '.join(tariffs.files)})")  # fmt: skip
+        view = hub.scrub({
+            "json": result.to_json(),
+            "kind": result.kind,
+            "args": {k: v for k, v in args.items() if v not in (None, "")},
+            "headline": headline_lines(result),
+            "assumptions": assumption_lines(result),
+            "provenance": provenance,
+            "notes": list(result.notes),
+            "synthetic": result.synthetic,
+            "title": result.title,
+            "tables": [{"title": title, "rows": rows[:MAX_ROWS], "more": len(rows) > MAX_ROWS,
+                        "columns": [{"name": c.name, "unit": c.unit.value, "meaning": c.meaning}
+                                    for c in cols]}
+                       for title, cols, rows in tables if rows],
+        })  # fmt: skip
+        view["api"] = f"/api/scenarios/{result.kind}"  # not scrubbed: a route, not a file
+        return view
+
+    def run_tariff(query: Any, p: Any) -> dict[str, Any]:
+        """``corridor scenario tariff`` with the URL's agreement and elasticities."""
+        from corridor.cli.scenario import (
+            _LINE_SHOWN,
+            _TARIFF_SHOWN,
+            _band_corners,
+            _elasticity,
+            _shown,
+            supply_elasticity_of,
+        )
+        from corridor.services.scenarios import tariff_change
+
+        agreement = text(p, "agreement", "")
+        if not agreement:
+            raise InvalidQuery("give an agreement: agreement=cepa")
+        args = {"agreement": agreement, "elasticity": text(p, "elasticity") or None,
+                "demand_elasticity": text(p, "demand_elasticity") or None,
+                "supply_elasticity": text(p, "supply_elasticity") or "inf",
+                "base_year": integer(p, "base_year")}  # fmt: skip
+        sigma = _elasticity(args["elasticity"], "substitution")
+        eta = _elasticity(args["demand_elasticity"], "import_demand")
+        epsilon = supply_elasticity_of(args["supply_elasticity"])  # type: ignore[arg-type]
+
+        def build() -> dict[str, Any]:
+            result = tariff_change(hub.session(query), agreement=agreement,
+                                   base_year=args["base_year"], sigma=sigma,
+                                   demand_elasticity=eta, export_supply=epsilon)  # fmt: skip
+            code = (result.query.get("exporter") or {}).get("code")
+            lines = [r for r in result.table("lines").rows() if r["supplier"] == code]
+            suppliers = sorted(result.table("suppliers").rows(),
+                               key=lambda r: -abs(r["total_effect"] or 0))  # fmt: skip
+            tables = [
+                (f"{lines[0]['name']}'s lines" if lines else "lines", _shown(result, "lines",
+                 _LINE_SHOWN), lines),
+                ("Effects by supplier", _shown(result, "suppliers", _TARIFF_SHOWN),
+                 suppliers[:15]),
+                ("Not simulated (never averaged)", list(result.table("refused").columns),
+                 result.table("refused").rows()),
+            ]  # fmt: skip
+            band = result.table("band")
+            if len(band) > 1:
+                tables.append(("Sensitivity over the elasticity range", list(band.columns),
+                               _band_corners(band.rows())))  # fmt: skip
+            return scenario_view(result, tables, args)
+
+        return hub.cached(("tariff", repr(query), tuple(sorted(args.items()))), build)
 
     def horizon(request: Request) -> int:
         h = integer(request.query_params, "horizon", 3)
@@ -639,6 +701,27 @@ def create_app(warehouse: Path, *, allowed_hosts: list[str] | None = None) -> Fa
             raise InvalidQuery("give remove=ISO3[,ISO3] and/or cut=ISO3=50%")
         out = run_shock(query, remove, cut, integer(p, "base_year"))  # type: ignore[arg-type]
         return json_response(out["json"])
+
+    @app.get(
+        "/api/scenarios/tariff",
+        summary="Tariff change scenario",
+        openapi_extra={
+            "parameters": [
+                *CORRIDOR_PARAMS,
+                _param(
+                    "agreement", "The exporter moves from MFN to this agreement's rates", "cepa"
+                ),
+                _param("elasticity", "Elasticity of substitution σ: 4 or a range 2..8", "2..8"),
+                _param("demand_elasticity", "Import demand elasticity η: 1 or 0.5..2"),
+                _param("supply_elasticity", "Export supply elasticity ε (default inf)"),
+                _param("base_year", "Year of the trade"),
+            ]
+        },
+    )
+    def api_tariff(request: Request):
+        """``corridor scenario tariff --format json``: agreement= (cepa), elasticity= (2..8)."""
+        query, _ = corridor_query(request.query_params, need_exporter=True)
+        return json_response(run_tariff(query, request.query_params)["json"])
 
     @app.get(
         "/api/outlook",
