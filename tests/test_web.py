@@ -310,6 +310,33 @@ def test_bad_routes_are_4xx_without_markup(client, path):
     assert "<script>" not in r.text and "Traceback" not in r.text
 
 
+def test_many_questions_keep_the_temp_tables_bounded(client, monkeypatch):
+    from corridor.store.catalog import Catalog
+
+    monkeypatch.setattr(Catalog, "TEMP_TABLES", 3)
+    hub = client.app.state.hub
+
+    def temp_tables() -> int:
+        sql = "SELECT count(*) FROM duckdb_tables() WHERE temporary"
+        return hub.run(lambda: hub.catalog.run(sql)[1][0][0])
+
+    def summary(years: str, extra: str = "") -> list:
+        r = client.get(f"/api/indicators/summary?{Q}&years={years}{extra}")
+        assert r.status_code == 200, r.text[:200]
+        return r.json()["rows"]
+
+    first = summary("2016-2018")
+    for a in range(2015, 2022):
+        summary(f"{a}-{a + 2}")
+        summary(f"{a}-{a + 3}")
+        assert temp_tables() <= 3
+    with hub.lock:  # forget every session and result: the slice of 2016-2018 was dropped
+        hub._cache.clear()
+        hub._sessions.clear()
+    assert summary("2016-2018", "&side=auto") == first
+    assert temp_tables() <= 3
+
+
 def test_read_only_methods(client):
     r = client.post(f"/api/indicators/summary?{Q}")
     assert r.status_code == 405

@@ -166,26 +166,40 @@ class Catalog:
             first = str(exc).strip().splitlines()[0]
             raise CorridorError(f"query failed on {self.label}: {first}") from exc
 
+    #: temporary tables kept at once (least recently used dropped first; see temp_table)
+    TEMP_TABLES = 32
+
     def temp_table(self, key: tuple, sql: str, params: dict[str, Any] | None = None) -> str:
         """A temporary table holding ``sql``'s rows, created once per ``key``; its name.
 
         Temporary tables live in this connection's memory (the warehouse stays read-only):
         a session keeps its corridor's rows here so that its indicators read a few thousand
-        rows instead of planning over the whole warehouse each time.
+        rows instead of planning over the whole warehouse each time. At most
+        :attr:`TEMP_TABLES` are kept: creating one more drops the least recently used, so a
+        caller asks for the name each time it reads the table (it is made again if dropped).
         """
+        from collections import OrderedDict
+
         import duckdb
 
-        names = self.__dict__.setdefault("_temp", {})
-        if key not in names:
-            name = f"corridor_slice_{len(names) + 1}"
-            self.statements += 1
-            try:
-                self._con.execute(f"CREATE TEMP TABLE {name} AS {sql}", params or {})
-            except duckdb.Error as exc:
-                first = str(exc).strip().splitlines()[0]
-                raise CorridorError(f"query failed on {self.label}: {first}") from exc
-            names[key] = name
-        return names[key]
+        names: OrderedDict[tuple, str] = self.__dict__.setdefault("_temp", OrderedDict())
+        if key in names:
+            names.move_to_end(key)
+            return names[key]
+        made = self.__dict__.get("_temp_made", 0) + 1
+        self.__dict__["_temp_made"] = made
+        name = f"corridor_slice_{made}"
+        self.statements += 1
+        try:
+            self._con.execute(f"CREATE TEMP TABLE {name} AS {sql}", params or {})
+        except duckdb.Error as exc:
+            first = str(exc).strip().splitlines()[0]
+            raise CorridorError(f"query failed on {self.label}: {first}") from exc
+        names[key] = name
+        while len(names) > self.TEMP_TABLES:
+            _, old = names.popitem(last=False)
+            self._con.execute(f"DROP TABLE IF EXISTS temp.{old}")
+        return name
 
     def arrow(self, sql: str, params: dict[str, Any] | None = None) -> pa.Table:
         """Run SQL text and return an Arrow table (typed by DuckDB)."""

@@ -5,7 +5,10 @@ memoises its indicators), so a page reloaded by many people runs its queries onc
 catalog holds one DuckDB connection and a session's corridor slice is a temporary table on
 it, so every use of the catalog is serialised by one lock: on two cores this keeps the p99
 far below what a cursor per thread gained in ``benchmarks/bench_web.py`` (see its notes),
-and no slice is ever created on one cursor and read on another.
+and no slice is ever created on one cursor and read on another. Memory stays bounded: the
+hub keeps ``sessions`` sessions and ``8 × sessions`` results, and the catalog keeps at most
+``Catalog.TEMP_TABLES`` slices (the least recently used is dropped; a session whose slice
+was dropped makes it again when it next reads it).
 
 Nothing sent to a browser carries a file path: :func:`scrub` replaces the warehouse, data
 and cache paths (and any other absolute path) by a file name.
