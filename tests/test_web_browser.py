@@ -118,7 +118,29 @@ def test_pick_chart_claim_scenario_download_reload(server, browser, shots, tmp_p
     page.click("form.scenario button[type=submit]")
     page.wait_for_selector("text=Russian Federation removed", timeout=20_000)
     assert page.locator(".assumptions li").count() >= 3
+    page.wait_for_selector("[id^=chart-whatif-].drawn svg", timeout=15_000)  # the brief's What if
     page.screenshot(path=str(shots / "scenarios.png"), full_page=True)
+
+    # tariff scenario: agreement, exporter and an elasticity range → effects and sensitivity
+    page.fill("form.tariff input[name=agreement]", "cepa")
+    assert page.input_value("form.tariff input[name=exporter]") == "IND"
+    page.fill("form.tariff input[name=elasticity]", "2..8")
+    page.click("form.tariff button[type=submit]")
+    page.wait_for_selector("text=moves from MFN to JP-IN-CEPA", timeout=20_000)
+    assert "agreement=cepa" in page.url and "elasticity=2..8" in page.url
+    assert page.locator("caption:text('Effects by supplier')").count() == 1
+    assert page.locator("caption:text('Sensitivity over the elasticity range')").count() == 1
+    assert page.locator(".result .assumptions li").count() >= 3
+    page.locator("#sc-tariff").scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "tariff.png"), full_page=True)
+
+    # outlook: the brief's fan charts, each with its backtest under it
+    page.click("nav a:text('Outlook')")
+    page.wait_for_selector("[id^=chart-outlook-].drawn svg", timeout=20_000)
+    assert page.locator("[id^=chart-outlook-]").count() >= 1
+    assert page.locator("#outlook .caption").first.inner_text().startswith(("Backtest", "Not"))
+    assert page.locator("#outlook table").count() >= 1
+    page.screenshot(path=str(shots / "outlook.png"), full_page=True)
 
     # download a CSV
     page.click("nav a:text('Downloads')")
