@@ -121,7 +121,9 @@ def test_pick_chart_claim_scenario_download_reload(server, browser, shots, tmp_p
     page.wait_for_selector("[id^=chart-whatif-].drawn svg", timeout=15_000)  # the brief's What if
     page.screenshot(path=str(shots / "scenarios.png"), full_page=True)
 
-    # tariff scenario: agreement, exporter and an elasticity range → effects and sensitivity
+    # tariff scenario on all of HS 76 (HS 7601 is duty-free: every effect would be zero):
+    # agreement, exporter and an elasticity range → effects by line and supplier, sensitivity
+    page.goto(f"{server}/scenarios?importer=JPN&exporter=IND&hs=76")
     page.fill("form.tariff input[name=agreement]", "cepa")
     assert page.input_value("form.tariff input[name=exporter]") == "IND"
     page.fill("form.tariff input[name=elasticity]", "2..8")
@@ -131,6 +133,8 @@ def test_pick_chart_claim_scenario_download_reload(server, browser, shots, tmp_p
     assert page.locator("caption:text('Effects by supplier')").count() == 1
     assert page.locator("caption:text('Sensitivity over the elasticity range')").count() == 1
     assert page.locator(".result .assumptions li").count() >= 3
+    assert page.locator("caption:text('Not simulated (never averaged)')").count() == 1
+    assert "trade creation USD 0)" not in page.locator(".result .headline").inner_text()
     page.locator("#sc-tariff").scroll_into_view_if_needed()
     page.screenshot(path=str(shots / "tariff.png"), full_page=True)
 
