@@ -60,6 +60,9 @@ class Settings:
         memory_limit: DuckDB memory limit for writers; larger work spills to disk.
         comtrade_key: UN Comtrade subscription key (never printed).
         comtrade_url: UN Comtrade API base URL (a mirror, proxy or test server).
+        spark_master: Spark master for ``--engine spark``: ``local[*]``, ``local[2]`` or
+            ``spark://host:7077`` (default: ``local[2]``).
+        spark_executor_memory: memory per executor on a Spark cluster.
     """
 
     data_dir: Path = field(default_factory=lambda: _user_dir("data"))
@@ -69,6 +72,8 @@ class Settings:
     memory_limit: str = "2GB"
     comtrade_key: Secret | None = None
     comtrade_url: str = "https://comtradeapi.un.org"
+    spark_master: str | None = None
+    spark_executor_memory: str = "1g"
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
