@@ -160,9 +160,7 @@ def _baci_chunk(
     return line.buffers()[2].to_pybytes()[offsets[0] : offsets[-1]]
 
 
-def write_baci(
-    path: Path, rows: int = 10_000_000, *, seed: int = 2022, year: int = 2022
-) -> Path:
+def write_baci(path: Path, rows: int = 10_000_000, *, seed: int = 2022, year: int = 2022) -> Path:
     """Write a BACI-shaped CSV of ``rows`` unique (t, i, j, k) rows; return its path.
 
     ``path`` is a directory (the file gets the BACI name ``BACI_HS17_Y<year>_V202401.csv``)

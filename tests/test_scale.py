@@ -29,11 +29,10 @@ YEARS = (2021, 2022)
 def big(tmp_path_factory) -> dict:
     """A 1M-row BACI warehouse and its Parquet export (built once)."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
-    from generate import write_baci
-
     from corridor.services.loading import load_files
     from corridor.settings import get_settings
     from corridor.store.warehouse import Warehouse
+    from generate import write_baci
 
     root = tmp_path_factory.mktemp("scale")
     with pytest.MonkeyPatch.context() as mp:
@@ -41,8 +40,7 @@ def big(tmp_path_factory) -> dict:
         mp.setenv("CORRIDOR_CACHE_DIR", str(root / "cache"))
         get_settings.cache_clear()
         files = [
-            write_baci(root / "csv", ROWS_PER_YEAR, seed=i, year=y)
-            for i, y in enumerate(YEARS, 1)
+            write_baci(root / "csv", ROWS_PER_YEAR, seed=i, year=y) for i, y in enumerate(YEARS, 1)
         ]
         wh_path = root / "w.duckdb"
         with Warehouse(wh_path) as wh:
@@ -146,15 +144,22 @@ def test_export_is_hive_partitioned_sorted_and_listed(big: dict) -> None:
 
 def test_round_trip_same_rows_and_sums(big: dict) -> None:
     """Every warehouse row is in the export exactly once (multiset equality), sums agree."""
-    cols = "year, period, freq, reporter, partner, flow, hs_rev, hs_code, hs_level, " \
-        "value_usd, net_weight_kg, qty, source, dataset, raw_ref, retrieved_at, synthetic"  # fmt: skip
+    cols = (
+        "year, period, freq, reporter, partner, flow, hs_rev, hs_code, hs_level, value_usd, "
+        "net_weight_kg, qty, source, dataset, raw_ref, retrieved_at, synthetic, raw_row"
+    )
     with Catalog(big["warehouse"]) as wh, Catalog(big["export"]) as ex:
-        sums = "SELECT year, count(*), sum(value_usd), sum(net_weight_kg) FROM trade GROUP BY 1 ORDER BY 1"
+        sums = (
+            "SELECT year, count(*), sum(value_usd), sum(net_weight_kg) FROM trade "
+            "GROUP BY 1 ORDER BY 1"
+        )
         _, a = wh.run(sums)
         _, b = ex.run(sums)
         assert [r[:2] for r in a] == [r[:2] for r in b] == [(y, ROWS_PER_YEAR) for y in YEARS]
         for r, s in zip(a, b, strict=True):
-            assert math.isclose(r[2], s[2], rel_tol=1e-12) and math.isclose(r[3], s[3], rel_tol=1e-12)
+            assert math.isclose(r[2], s[2], rel_tol=1e-12) and math.isclose(
+                r[3], s[3], rel_tol=1e-12
+            )
         ex_types = ex.arrow(f"SELECT {cols} FROM trade LIMIT 0").schema
         assert ex_types == wh.arrow(f"SELECT {cols} FROM trade LIMIT 0").schema  # same types
     from corridor.store.catalog import parquet_views
@@ -250,7 +255,7 @@ def test_extra_file_is_detected(tmp_path: Path, cli) -> None:
     export_parquet(tmp_path / "a.duckdb", tmp_path / "out")
     stray = tmp_path / "out" / "trade" / "year=2015" / "chapter=76" / "part-1.parquet"
     shutil.copy(next(stray.parent.glob("part-0.parquet")), stray)
-    with pytest.raises(DataQualityError, match="part-1.parquet: not in the manifest"):
+    with pytest.raises(DataQualityError, match=r"part-1\.parquet: not in the manifest"):
         verify_export(tmp_path / "out")
 
 
@@ -274,3 +279,133 @@ def test_spark_over_parquet_equals_duckdb(big: dict, spark_con) -> None:
         plan = sp.backend(("76",))._session.table("trade")._jdf.queryExecution().toString()
         assert "FileScan parquet" in plan and "chapter" in plan
     _assert_equal(a, b)
+
+
+# -- a real standalone cluster on loopback ---------------------------------------------------
+_CLUSTER_SCRIPT = """
+import json, sys
+from pathlib import Path
+import corridor.analytics.indicators
+from corridor.query import CorridorQuery
+from corridor.services.session import Session
+from corridor.store.catalog import Catalog, spark_session
+master = spark_session().sparkContext.master
+with Catalog(Path(sys.argv[1]), engine="spark") as cat:
+    q = CorridorQuery(importer="USA", exporter=sys.argv[2], hs=["76"],
+                      years=(2021, 2022), engine="spark")
+    s = Session(cat, q)
+    out = {n: s.indicator(n).to_pylist() for n in ("partners", "concentration")}
+print(json.dumps({"master": master, "results": out}, default=str))
+"""
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_for(path: Path, text: str, proc, deadline: float) -> None:
+    import time
+
+    while time.monotonic() < deadline:
+        if path.exists() and text in path.read_text(errors="replace"):
+            return
+        if proc.poll() is not None:
+            break
+        time.sleep(0.2)
+    pytest.fail(f"{path.name}: no {text!r} ({proc.poll()=}):\n{path.read_text()[-2000:]}")
+
+
+@pytest.fixture
+def cluster(tmp_path: Path):
+    """A Spark master and one worker (pyspark's own launch classes) on 127.0.0.1.
+
+    Each JVM runs under ``timeout`` so it stops by itself even if the test process dies;
+    the fixture stops both when the test ends.
+    """
+    import os
+    import subprocess
+    import time
+
+    pytest.importorskip("pyspark")
+    import pyspark
+
+    java_home = os.environ.get("JAVA_HOME", "/usr/lib/jvm/java-17-openjdk-amd64")
+    java = Path(java_home) / "bin" / "java"
+    if not java.is_file() or not shutil.which("timeout"):
+        pytest.skip("the standalone cluster needs Java 17 and coreutils timeout")
+    jars = Path(pyspark.__file__).parent / "jars"
+    home = tmp_path / "spark-home"  # what the worker's executor launcher expects
+    home.mkdir()
+    (home / "jars").symlink_to(jars)
+    (home / "RELEASE").write_text(f"Spark {pyspark.__version__} (pyspark)\n")
+    env = {**os.environ, "JAVA_HOME": java_home, "SPARK_HOME": str(home),
+           "SPARK_LOCAL_IP": "127.0.0.1", "SPARK_SCALA_VERSION": "2.13"}  # fmt: skip
+    port = _free_port()
+    url = f"spark://127.0.0.1:{port}"
+    base = ["timeout", "300", str(java), "-Xmx256m", "-cp", f"{jars}/*"]
+    logs = {name: tmp_path / f"{name}.log" for name in ("master", "worker")}
+    procs = []
+    try:
+        with logs["master"].open("w") as fh:
+            procs.append(subprocess.Popen(
+                [*base, "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
+                 "--port", str(port), "--webui-port", "0"],
+                env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True,
+            ))  # fmt: skip
+        _wait_for(logs["master"], f"Starting Spark master at {url}", procs[0],
+                  time.monotonic() + 60)  # fmt: skip
+        with logs["worker"].open("w") as fh:
+            procs.append(subprocess.Popen(
+                [*base, "org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1",
+                 "--cores", "1", "--memory", "1g", "--webui-port", "0",
+                 "--work-dir", str(tmp_path / "work"), url],
+                env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True,
+            ))  # fmt: skip
+        _wait_for(logs["worker"], "Successfully registered with master", procs[1],
+                  time.monotonic() + 60)  # fmt: skip
+        yield {"url": url, "work": tmp_path / "work", "env": env}
+    finally:
+        for p in reversed(procs):
+            p.terminate()
+        for p in reversed(procs):
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait(timeout=10)
+
+
+@pytest.mark.slow
+@pytest.mark.spark
+def test_standalone_cluster_runs_indicators_over_parquet(big: dict, cluster: dict) -> None:
+    """``CORRIDOR_SPARK_MASTER=spark://127.0.0.1:PORT``: executors read the export's files."""
+    import os
+    import subprocess
+
+    path = str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")
+    env = {**cluster["env"], "CORRIDOR_SPARK_MASTER": cluster["url"], "PYTHONPATH": path}
+    env.pop("SPARK_HOME")  # the driver uses pyspark's own
+    run = subprocess.run(
+        [sys.executable, "-c", _CLUSTER_SCRIPT, str(big["export"]), str(big["exporter"])],
+        env=env, capture_output=True, text=True, timeout=240,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-3000:]
+    got = json.loads(run.stdout.strip().splitlines()[-1])
+    assert got["master"] == cluster["url"]
+    apps = list(cluster["work"].glob("app-*/*/stderr"))  # an executor ran on the worker
+    assert apps and any("Finished task" in p.read_text(errors="replace") for p in apps)
+    with Catalog(big["warehouse"]) as wh:
+        from corridor.services.session import Session
+
+        session = Session(wh, _query(big["exporter"]))
+        for name, rows in got["results"].items():
+            want = json.loads(json.dumps(session.indicator(name).to_pylist(), default=str))
+            assert len(rows) == len(want) > 0, name
+            key = lambda r: [str(v) for v in r.values()]  # noqa: E731
+            for r, s in zip(sorted(want, key=key), sorted(rows, key=key), strict=True):
+                bad = {k: (r[k], s[k]) for k in r if not _same(r[k], s[k])}
+                assert not bad, (name, bad)

@@ -472,9 +472,10 @@ def spark_session(memory: str = "2g", cores: int = 2) -> SparkSession:
     The master is ``CORRIDOR_SPARK_MASTER`` (e.g. ``spark://host:7077`` or ``local[*]``;
     default ``local[cores]``); on a cluster the executors run the same Python as this
     process (``spark.pyspark.python``) and the Parquet paths must be readable from every
-    node (a shared file system or object storage). Settings: 2 shuffle partitions, UI and progress bar off, UTC, Arrow
-    transfer on, ``spark.sql.warehouse.dir`` in a fresh temporary directory (never
-    ``./spark-warehouse``), log4j2 at ERROR. ``JAVA_HOME`` defaults to Java 17 when unset.
+    node (a shared file system or object storage). Settings: 2 shuffle partitions, UI and
+    progress bar off, UTC, Arrow transfer on, ``spark.sql.warehouse.dir`` in a fresh
+    temporary directory (never ``./spark-warehouse``), log4j2 at ERROR. ``JAVA_HOME``
+    defaults to Java 17 when unset.
     """
     global _SPARK
     with _LOCK:

@@ -185,13 +185,50 @@ def _trade_select() -> str:
     return f"{cols}, file_id"
 
 
+class _ChapterFile:
+    """One open trade partition file: row groups of :data:`ROW_GROUP` rows as they fill."""
+
+    def __init__(self, out: _Writer, rel: str, schema: pa.Schema) -> None:
+        import pyarrow.parquet as pq
+
+        self.out, self.rel, self.schema = out, rel, schema
+        (out.root / rel).parent.mkdir(parents=True, exist_ok=True)
+        self.writer = pq.ParquetWriter(out.root / rel, schema, compression="zstd")
+        self.pending: list[pa.RecordBatch] = []
+        self.buffered = 0
+        self.rows = 0
+
+    def append(self, batch: pa.RecordBatch) -> None:
+        self.pending.append(batch)
+        self.buffered += batch.num_rows
+        self.rows += batch.num_rows
+        if self.buffered >= ROW_GROUP:
+            self._flush()
+
+    def _flush(self) -> None:
+        import pyarrow as pa
+
+        if self.pending:
+            data = pa.Table.from_batches(self.pending, self.schema)
+            self.writer.write_table(data, row_group_size=ROW_GROUP)
+            self.pending, self.buffered = [], 0
+
+    def close(self) -> None:
+        self._flush()
+        self.writer.close()
+        self.out.add("trade", self.rel, self.rows, self.schema)
+
+
 def _write_trade(
     con: duckdb.DuckDBPyConnection, out: _Writer, progress: ProgressFn | None, total: int
 ) -> None:
-    """One sorted scan per year; a chapter's rows are contiguous, so one file is open at once."""
+    """One sorted scan per year; a chapter's rows are contiguous, so one file is open at once.
+
+    DuckDB sorts (spilling to disk past its memory limit) and streams Arrow batches; memory
+    here is bounded by one row group per open file.
+    """
     import pyarrow as pa
     import pyarrow.compute as pc
-    import pyarrow.parquet as pq
 
     years = [y for (y,) in con.execute("SELECT DISTINCT year FROM trade ORDER BY 1").fetchall()]
     done = 0
@@ -202,55 +239,29 @@ def _write_trade(
             f"WHERE year = $year ORDER BY chapter, {order}",
             params={"year": year},
         ).to_arrow_reader(ROW_GROUP)
-        writer: pq.ParquetWriter | None = None
-        current: str | None = None
-        rel = ""
-        rows = 0
-        pending: list[pa.RecordBatch] = []
-        schema: pa.Schema | None = None
-
-        def flush(final: bool = False) -> None:
-            nonlocal pending
-            if writer is not None and pending:
-                data = pa.Table.from_batches(pending, schema)
-                if final or data.num_rows >= ROW_GROUP:
-                    writer.write_table(data, row_group_size=ROW_GROUP)
-                    pending = []
-
+        schema = reader.schema.remove(0)
+        current: _ChapterFile | None = None
         for batch in reader:
-            if schema is None:
-                schema = batch.schema.remove(0)
             chapters = batch.column(0)
             start = 0
             while start < batch.num_rows:
                 chapter = chapters[start].as_py()
-                # the end of this chapter's run inside the batch (sorted: one run per chapter)
-                rest = chapters.slice(start)
-                mismatch = pc.index(pc.not_equal(rest, chapter), True).as_py()
-                stop = batch.num_rows if mismatch < 0 else start + mismatch
-                if chapter != current:
-                    flush(final=True)
-                    if writer is not None:
-                        writer.close()
-                        out.add("trade", rel, rows, schema)
-                    current, rows = chapter, 0
-                    rel = f"trade/year={year}/chapter={chapter}/part-0.parquet"
-                    (out.root / rel).parent.mkdir(parents=True, exist_ok=True)
-                    writer = pq.ParquetWriter(out.root / rel, schema, compression="zstd")
+                # the end of this chapter's run in the batch (sorted: one run per chapter)
+                other = pc.index(pc.not_equal(chapters.slice(start), chapter), True).as_py()
+                stop = batch.num_rows if other < 0 else start + other
+                rel = f"trade/year={year}/chapter={chapter}/part-0.parquet"
+                if current is None or current.rel != rel:
+                    if current is not None:
+                        current.close()
+                    current = _ChapterFile(out, rel, schema)
                 part = batch.slice(start, stop - start)
-                pending.append(
-                    pa.RecordBatch.from_arrays(part.columns[1:], schema=schema)
-                )  # fmt: skip
-                rows += stop - start
+                current.append(pa.RecordBatch.from_arrays(part.columns[1:], schema=schema))
                 done += stop - start
-                flush()
                 start = stop
             if progress:
                 progress(done, total)
-        flush(final=True)
-        if writer is not None:
-            writer.close()
-            out.add("trade", rel, rows, schema)
+        if current is not None:
+            current.close()
 
 
 def _partial(target: Path) -> Path:
@@ -341,6 +352,15 @@ def export_parquet(
             counts[f["table"]] = counts.get(f["table"], 0) + f["rows"]
         if counts.get("trade", 0) != total:
             raise CorridorError(f"export wrote {counts.get('trade', 0)} trade rows of {total}")
+        trade_info = {
+            "partitioning": list(PARTITIONS),
+            "sorted_by": list(TRADE_SORT),
+            "partition_types": {"year": "int16", "chapter": "string"},
+        }
+        if "trade" not in out.schemas:  # an empty warehouse: the schema, no files
+            out.schemas["trade"] = (
+                con.sql(f"SELECT {_trade_select()} FROM trade LIMIT 0").to_arrow_table().schema
+            )
         manifest = {
             "format": "corridor-parquet",
             "export_format": EXPORT_FORMAT,
@@ -353,27 +373,12 @@ def export_parquet(
                 name: {
                     "rows": counts.get(name, 0),
                     "schema": _schema_doc(schema),
-                    **(
-                        {
-                            "partitioning": list(PARTITIONS),
-                            "sorted_by": list(TRADE_SORT),
-                            "partition_types": {"year": "int16", "chapter": "string"},
-                        }
-                        if name == "trade"
-                        else {}
-                    ),  # fmt: skip
+                    **(trade_info if name == "trade" else {}),
                 }
                 for name, schema in out.schemas.items()
             },
             "files": out.files,
         }
-        if "trade" not in manifest["tables"]:  # an empty warehouse: the schema, no files
-            empty = con.sql(f"SELECT {_trade_select()} FROM trade LIMIT 0").to_arrow_table()
-            manifest["tables"]["trade"] = {
-                "rows": 0, "schema": _schema_doc(empty.schema), "partitioning": list(PARTITIONS),
-                "sorted_by": list(TRADE_SORT),
-                "partition_types": {"year": "int16", "chapter": "string"},
-            }  # fmt: skip
         text = json.dumps(manifest, indent=1, sort_keys=False)
         (partial / MANIFEST).write_text(text + "\n")
         _fsync_dir(partial)
@@ -436,7 +441,7 @@ def verify_export(path: Path, *, hashes: bool = True) -> dict[str, Any]:
             continue
         try:
             rows = pq.ParquetFile(file).metadata.num_rows
-        except Exception as exc:  # noqa: BLE001 - any unreadable footer is a finding
+        except Exception as exc:  # any unreadable footer is a finding
             problems.append(f"{file}: unreadable Parquet ({exc})")
             continue
         if rows != f["rows"]:
