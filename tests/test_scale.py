@@ -409,3 +409,35 @@ def test_standalone_cluster_runs_indicators_over_parquet(big: dict, cluster: dic
             for r, s in zip(sorted(want, key=key), sorted(rows, key=key), strict=True):
                 bad = {k: (r[k], s[k]) for k in r if not _same(r[k], s[k])}
                 assert not bad, (name, bad)
+
+
+# -- the ingest's progress over many files --------------------------------------------------
+def test_ingest_meter_weighs_files_and_estimates_rows(tmp_path: Path) -> None:
+    from corridor.cli.ingest import IngestMeter
+
+    big_file = tmp_path / "BACI_HS17_Y2021_V202401.csv"
+    small = tmp_path / "BACI_HS17_Y2022_V202401.csv"
+    line = b"2021,4,8,760110,1.000,2.000\n"
+    big_file.write_bytes(b"t,i,j,k,v,q\n" + line * 30_000)
+    small.write_bytes(b"t,i,j,k,v,q\n" + line * 10_000)
+    meter = IngestMeter([big_file, small], "baci")
+    assert meter.total == big_file.stat().st_size + small.stat().st_size
+    assert meter.update(big_file.name, 50.0) == big_file.stat().st_size // 2
+    assert meter.update(big_file.name, 20.0) == big_file.stat().st_size // 2  # never backwards
+    done = meter.update(big_file.name, 100.0)
+    assert done == big_file.stat().st_size
+    assert abs(meter.rows(done) - 30_000) < 30  # rows from the newline density
+    assert meter.update(small.name, 100.0) == meter.total
+    assert IngestMeter([tmp_path / "x.json"], "comtrade-json").rows(100) is None
+
+
+def test_ingest_cli_with_progress_loads_every_row(tmp_path: Path, cli) -> None:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from generate import write_baci
+
+    files = [write_baci(tmp_path, 20_000, seed=s, year=y) for s, y in ((5, 2020), (6, 2021))]
+    out = cli("ingest", "baci", *map(str, files))
+    assert out.exit_code == 0, out.output
+    with Catalog(tmp_path / "w.duckdb") as cat:
+        _, rows = cat.run("SELECT year, count(*) FROM trade GROUP BY 1 ORDER BY 1")
+    assert rows == [(2020, 20_000), (2021, 20_000)]
