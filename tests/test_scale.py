@@ -441,3 +441,27 @@ def test_ingest_cli_with_progress_loads_every_row(tmp_path: Path, cli) -> None:
     with Catalog(tmp_path / "w.duckdb") as cat:
         _, rows = cat.run("SELECT year, count(*) FROM trade GROUP BY 1 ORDER BY 1")
     assert rows == [(2020, 20_000), (2021, 20_000)]
+
+
+@pytest.mark.spark
+def test_spark_reads_the_export_from_a_url_with_only_the_manifest_here(
+    big: dict, spark_con, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``CORRIDOR_SPARK_DATA_URL``: the laptop holds the manifest, the cluster the files."""
+    from corridor.services.session import Session
+    from corridor.settings import get_settings
+
+    here = tmp_path / "laptop"
+    here.mkdir()
+    shutil.copy(big["export"] / MANIFEST, here / MANIFEST)
+    with pytest.raises(DataQualityError, match="missing"):  # DuckDB reads files here
+        Catalog(here)
+    monkeypatch.setenv("CORRIDOR_SPARK_DATA_URL", big["export"].resolve().as_uri())
+    get_settings.cache_clear()
+    with Catalog(big["warehouse"]) as wh, Catalog(here, engine="spark") as sp:
+        want = Session(wh, _query(big["exporter"])).indicator("partners").to_pylist()
+        got = Session(sp, _query(big["exporter"], "spark")).indicator("partners").to_pylist()
+    key = lambda r: (r["year"], r["rank"])  # noqa: E731
+    assert len(want) == len(got) > 0
+    for r, s in zip(sorted(want, key=key), sorted(got, key=key), strict=True):
+        assert all(_same(r[k], s[k]) for k in r), (r, s)

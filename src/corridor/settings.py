@@ -63,6 +63,9 @@ class Settings:
         spark_master: Spark master for ``--engine spark``: ``local[*]``, ``local[2]`` or
             ``spark://host:7077`` (default: ``local[2]``).
         spark_executor_memory: memory per executor on a Spark cluster.
+        spark_data_url: where a Spark cluster reads the Parquet export given as
+            ``--warehouse`` (e.g. ``s3a://bucket/corridor/baci``); the local directory then
+            needs only the export's ``manifest.json``. Default: the local directory.
     """
 
     data_dir: Path = field(default_factory=lambda: _user_dir("data"))
@@ -74,6 +77,7 @@ class Settings:
     comtrade_url: str = "https://comtradeapi.un.org"
     spark_master: str | None = None
     spark_executor_memory: str = "1g"
+    spark_data_url: str | None = None
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:

@@ -136,7 +136,8 @@ class Catalog:
         from corridor.store.export import read_manifest
 
         doc = read_manifest(self.path)
-        for f in doc["files"]:
+        remote = self.engine == "spark" and self._spark_root() != str(self.path)
+        for f in doc["files"] if not remote else ():  # the cluster's copy is checked there
             file = self.path / f["path"]
             if not file.is_file() or file.stat().st_size != f["bytes"]:
                 raise DataQualityError(
@@ -146,12 +147,37 @@ class Catalog:
                 )
         self.parquet = doc
         con = duckdb.connect()
+        if remote:  # only the manifest is here: the small tables are read by Spark
+            return con
         for name, sql in parquet_views(self.path, doc).items():
             con.execute(f"CREATE VIEW {name} AS {sql}")
         return con
 
+    def _spark_root(self) -> str:
+        """Where Spark reads the export: ``CORRIDOR_SPARK_DATA_URL`` or the local path."""
+        from corridor.settings import get_settings
+
+        url = get_settings().spark_data_url
+        return url.rstrip("/") if url else str(self.path)
+
     def _check_schema(self) -> None:
         import duckdb
+
+        if (
+            self.parquet is not None
+            and self.engine == "spark"
+            and not self._con.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
+            ).fetchone()[0]
+        ):  # a remote export: the manifest says which schema it holds
+            from corridor.store.schema import SCHEMA_VERSION
+
+            if self.parquet["warehouse_schema"] != SCHEMA_VERSION:
+                raise CorridorError(
+                    f"{self.path}: export of warehouse schema "
+                    f"{self.parquet['warehouse_schema']}, this corridor needs {SCHEMA_VERSION}"
+                )
+            return
 
         from corridor.store.schema import SCHEMA_VERSION
 
@@ -330,7 +356,8 @@ class Catalog:
         if key in self._copied or (self._copied and not key):
             return
         session = self._backend._session
-        for name, frame in spark_frames(session, self.path, self.parquet, key).items():
+        frames = spark_frames(session, self._spark_root(), self.parquet, key)
+        for name, frame in frames.items():
             frame.createOrReplaceTempView(name)
         self._copied = {key}
 
@@ -404,9 +431,15 @@ def _duck_type(arrow: str) -> str:
 
 
 def spark_frames(
-    session: SparkSession, root: Path, manifest: dict[str, Any], chapters: tuple[str, ...] = ()
+    session: SparkSession,
+    root: Path | str,
+    manifest: dict[str, Any],
+    chapters: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """Spark DataFrames over a Parquet export: ``trade`` (these chapters only) and the rest.
+
+    ``root`` is a local path or any URL Spark reads (``s3a://bucket/prefix``, ``hdfs://…``,
+    ``abfss://…``): the files are read where they lie, by the executors.
 
     The trade schema is given (not inferred), so the partition columns keep their types:
     ``year`` SMALLINT and ``chapter`` a string (``'01'``, never the integer 1).
@@ -420,7 +453,7 @@ def spark_frames(
     for name, info in manifest["tables"].items():
         files = [f["path"] for f in manifest["files"] if f["table"] == name]
         if name != "trade":
-            frames[name] = session.read.parquet(str(root / files[0]))
+            frames[name] = session.read.parquet(f"{root}/{files[0]}")
             continue
         types = dict(info["schema"])
         fields = [StructField(c, _parse_datatype_string(_spark_type(types[c])))
@@ -430,8 +463,8 @@ def spark_frames(
         if files:
             frame = (
                 session.read.schema(StructType(fields))
-                .option("basePath", str(root / "trade"))
-                .parquet(str(root / "trade"))
+                .option("basePath", f"{root}/trade")
+                .parquet(f"{root}/trade")
             )
         else:
             frame = session.createDataFrame([], StructType(fields))

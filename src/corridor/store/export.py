@@ -312,6 +312,13 @@ def export_parquet(
         first = str(exc).strip().splitlines()[0]
         raise CorridorError(f"cannot open warehouse {warehouse}: {first}") from exc
     try:
+        from corridor.settings import get_settings
+
+        settings = get_settings()  # the sort spills past the memory limit, like the ingest
+        spill = settings.cache_dir / "duckdb-spill"
+        spill.mkdir(parents=True, exist_ok=True)
+        con.execute(f"SET memory_limit = '{settings.memory_limit}'")
+        con.execute(f"SET temp_directory = '{spill}'")
         try:
             found = con.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
         except duckdb.Error:
