@@ -340,7 +340,8 @@ def machine() -> dict[str, Any]:
             "nproc": len(os.sched_getaffinity(0)), "ram_gib": round(mem_kib / (1 << 20), 1),
             "platform": platform.platform(), "python": platform.python_version(),
             "duckdb": duckdb.__version__, "pyarrow": pyarrow.__version__, "pyspark": spark,
-            "corridor": corridor.__version__}  # fmt: skip
+            "corridor": corridor.__version__,
+            "load_average_at_start": [round(x, 2) for x in os.getloadavg()]}  # fmt: skip
 
 
 def _f(x: Any, spec: str = ",.1f") -> str:
@@ -353,7 +354,14 @@ def markdown(report: dict[str, Any]) -> str:
         "# Scale benchmark",
         "",
         f"{m['date']} · {m['nproc']} cores · {m['ram_gib']} GiB · DuckDB {m['duckdb']} · "
-        f"pyspark {m['pyspark']} · corridor {m['corridor']}. Ten BACI-shaped years per size "
+        f"pyspark {m['pyspark']} · corridor {m['corridor']}"
+        + (
+            f" · load average {m['load_average_at_start'][0]} at start (a shared machine: "
+            "timings include other work)"
+            if m.get("load_average_at_start")
+            else ""
+        )
+        + ". Ten BACI-shaped years per size "
         "(benchmarks/generate.py). Targets are the issue's, stated for 100M rows.",
         "",
         "| rows | CSV MiB | warehouse MiB | Parquet MiB | bare read_csv s | ingest s | "
@@ -368,8 +376,11 @@ def markdown(report: dict[str, Any]) -> str:
         pd_ = s.get("pandas", {})
         pandas = pd_.get("skipped") or pd_.get("error")
         if pandas is None:
-            pandas = (f"{_f(pd_.get('read_seconds'))}, {_f(pd_.get('whole_hhi_seconds'))}, "
-                      f"{_f(pd_.get('scoped_warm_ms'))}, {_f(pd_.get('peak_rss_mib'), ',.0f')}")  # fmt: skip
+            pandas = ", ".join(
+                _f(pd_.get(k), spec)
+                for k, spec in (("read_seconds", ",.1f"), ("whole_hhi_seconds", ",.1f"),
+                                ("scoped_warm_ms", ",.1f"), ("peak_rss_mib", ",.0f"))
+            )  # fmt: skip
         lines.append(
             f"| {s['rows']:,} | {_f(s.get('csv_mib'), ',.0f')} | "
             f"{_f(s.get('warehouse_mib'), ',.0f')} | {_f(s.get('parquet_mib'), ',.0f')} | "

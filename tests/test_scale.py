@@ -191,6 +191,8 @@ def test_rerun_is_a_no_op_and_targets_are_checked(big: dict, tmp_path: Path, cli
     assert cli("export", "verify", str(tmp_path / "nowhere")).exit_code != 0
     out = cli("export", "parquet", str(tmp_path / "x"), warehouse=tmp_path / "none.duckdb")
     assert out.exit_code != 0 and "none.duckdb" in out.output
+    out = cli("status", warehouse=big["export"])  # writers and status need the DuckDB file
+    assert out.exit_code != 0 and "is a Parquet export, read-only" in out.output
 
 
 def test_export_of_other_content_needs_replace(tmp_path: Path, cli) -> None:
