@@ -45,6 +45,7 @@ bench: install-dev
 	$(BIN)/python benchmarks/bench_startup.py
 	$(BIN)/python benchmarks/bench_forecast.py
 	$(BIN)/python benchmarks/bench_web.py
+	$(BIN)/python benchmarks/bench_scale.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache $(WEB_ASSETS)/node_modules

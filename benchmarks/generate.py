@@ -160,15 +160,15 @@ def _baci_chunk(
     return line.buffers()[2].to_pybytes()[offsets[0] : offsets[-1]]
 
 
-def write_baci(path: Path, rows: int = 10_000_000, *, seed: int = 2022) -> Path:
+def write_baci(path: Path, rows: int = 10_000_000, *, seed: int = 2022, year: int = 2022) -> Path:
     """Write a BACI-shaped CSV of ``rows`` unique (t, i, j, k) rows; return its path.
 
-    ``path`` is a directory (the file gets the BACI name ``BACI_HS17_Y2022_V202401.csv``)
+    ``path`` is a directory (the file gets the BACI name ``BACI_HS17_Y<year>_V202401.csv``)
     or a file path with a BACI name.
     """
     path = Path(path)
     if path.suffix.lower() != ".csv":
-        path = path / BACI_NAME
+        path = path / BACI_NAME.replace("Y2022", f"Y{year}")
     path.parent.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     exporters = np.array(_countries(rng))
@@ -189,7 +189,7 @@ def write_baci(path: Path, rows: int = 10_000_000, *, seed: int = 2022) -> Path:
             if counts[idx]:
                 yield _baci_chunk(
                     rng, int(exporters[idx]), importers, log_wj, products, log_wk,
-                    int(counts[idx]), 2022,
+                    int(counts[idx]), year,
                 )  # fmt: skip
 
     _atomic_write_bytes(path, chunks())

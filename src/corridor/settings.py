@@ -60,6 +60,12 @@ class Settings:
         memory_limit: DuckDB memory limit for writers; larger work spills to disk.
         comtrade_key: UN Comtrade subscription key (never printed).
         comtrade_url: UN Comtrade API base URL (a mirror, proxy or test server).
+        spark_master: Spark master for ``--engine spark``: ``local[*]``, ``local[2]`` or
+            ``spark://host:7077`` (default: ``local[2]``).
+        spark_executor_memory: memory per executor on a Spark cluster.
+        spark_data_url: where a Spark cluster reads the Parquet export given as
+            ``--warehouse`` (e.g. ``s3a://bucket/corridor/baci``); the local directory then
+            needs only the export's ``manifest.json``. Default: the local directory.
     """
 
     data_dir: Path = field(default_factory=lambda: _user_dir("data"))
@@ -69,6 +75,9 @@ class Settings:
     memory_limit: str = "2GB"
     comtrade_key: Secret | None = None
     comtrade_url: str = "https://comtradeapi.un.org"
+    spark_master: str | None = None
+    spark_executor_memory: str = "1g"
+    spark_data_url: str | None = None
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:

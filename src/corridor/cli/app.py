@@ -136,7 +136,8 @@ def root(
         typer.Option(
             "--warehouse",
             envvar="CORRIDOR_WAREHOUSE",
-            help="DuckDB warehouse file (default: <data dir>/corridor.duckdb).",
+            help="DuckDB warehouse file, or a Parquet export directory to read "
+            "(default: <data dir>/corridor.duckdb).",
         ),
     ] = None,
 ) -> None:
@@ -406,6 +407,7 @@ _REGISTRARS: dict[str, Callable[[typer.Typer, str | None], None]] = {
     "brief": _register("brief"),
     "tariffs": _register("tariffs"),
     "scenario": _subapp("scenario", "scenario"),
+    "export": _subapp("export", "export"),
     "forecast": _register("forecast"),
     "serve": _register("serve"),
 }

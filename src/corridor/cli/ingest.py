@@ -16,28 +16,90 @@ app = typer.Typer(no_args_is_help=True, help="Load trade files into the warehous
 Files = Annotated[list[Path], typer.Argument(help="Files to ingest.", show_default=False)]
 
 
+class IngestMeter:
+    """Turns per-file progress (name, percent) into bytes and estimated rows over all files.
+
+    The ingest reports a percentage for the file (or group of small files) it is loading;
+    the meter weighs it by the file's size. Rows are estimated from the newline density of
+    the first text file's first MiB (exact counts come in the report at the end), so the bar
+    shows rows/s and an ETA for ten BACI years as well as for one file.
+    """
+
+    def __init__(self, files: list[Path], kind: str) -> None:
+        self.sizes = {p.name: p.stat().st_size for p in files if p.is_file()}
+        self.total = sum(self.sizes.values())
+        self.rows_per_byte = _rows_per_byte(files, kind)
+        self._pct: dict[str, float] = {}
+
+    def update(self, name: str, pct: float) -> int:
+        """Record ``pct`` for ``name``; return the bytes done over all files."""
+        self._pct[name] = max(self._pct.get(name, 0.0), min(pct, 100.0))
+        named = {n for n in self._pct if n in self.sizes}
+        rest = self.total - sum(self.sizes[n] for n in named)  # files loaded in groups
+        groups = [n for n in self._pct if n not in self.sizes]
+        done = sum(self.sizes[n] * self._pct[n] / 100 for n in named)
+        done += sum(rest / len(groups) * self._pct[n] / 100 for n in groups)
+        return int(min(done, self.total))
+
+    def rows(self, done_bytes: float) -> int | None:
+        """Estimated rows in ``done_bytes`` (None when the kind is not line-based)."""
+        return None if self.rows_per_byte is None else int(done_bytes * self.rows_per_byte)
+
+
+def _rows_per_byte(files: list[Path], kind: str) -> float | None:
+    if kind not in {"baci", "comtrade-csv", "table"} or not files:
+        return None
+    try:
+        with files[0].open("rb") as fh:
+            head = fh.read(1 << 20)
+    except OSError:
+        return None
+    if not head or files[0].suffix.lower() not in {".csv", ".txt"}:
+        return None
+    return max(head.count(b"\n") - 1, 1) / len(head)
+
+
 def _run(ctx: typer.Context, files: list[Path], kind: str, **kwargs) -> None:
-    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     from corridor.cli.app import _report, open_wh
     from corridor.cli.output import stderr
     from corridor.services.loading import load_files
 
+    meter = IngestMeter(files, kind)
     with open_wh(ctx) as wh:
         progress = Progress(
             TextColumn("{task.description}"),
             BarColumn(),
             TaskProgressColumn(),
+            TextColumn("{task.fields[rate]}"),
             TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
             console=stderr(),
             transient=True,
         )
-        tasks: dict[str, int] = {}
+        label = files[0].name if len(files) == 1 else f"{len(files)} files"
+        task = progress.add_task(f"ingest {label}", total=meter.total or None, rate="")
 
         def report(name: str, pct: float) -> None:
-            if name not in tasks:
-                tasks[name] = progress.add_task(f"ingest {name}", total=100)
-            progress.update(tasks[name], completed=pct)
+            done = meter.update(name, pct)
+            elapsed = progress.tasks[task].elapsed or 0.0
+            rows = meter.rows(done)
+            if elapsed > 0 and rows is not None:
+                rate = f"~{rows:,} rows · {rows / elapsed:,.0f} rows/s"
+            elif elapsed > 0:
+                rate = f"{done / elapsed / 1e6:,.1f} MB/s"
+            else:
+                rate = ""
+            progress.update(task, completed=done, rate=rate)
 
         with progress:
             results = load_files(wh, files, kind, progress=report, **kwargs)

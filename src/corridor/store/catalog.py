@@ -93,6 +93,14 @@ class Catalog:
         self.statements = 0
         self._backend: BaseBackend | None = None
         self._copied: set[tuple[str, ...]] = set()
+        self.parquet: dict[str, Any] | None = None
+        if self.path.is_dir():
+            from corridor.store.export import is_export
+
+            if is_export(self.path):
+                self._con = self._open_parquet()
+                self._check_schema()
+                return
         if not self.path.is_file():
             from corridor.settings import get_settings
 
@@ -104,7 +112,10 @@ class Catalog:
                 "`corridor fetch ...`) or pass --warehouse"
             )
             if self.path.is_dir():
-                raise NotFound(f"{self.path} is a directory, not a warehouse file — {hint}")
+                raise NotFound(
+                    f"{self.path} is a directory without a corridor export manifest, not a "
+                    f"warehouse — {hint}"
+                )
             raise NotFound(f"no warehouse at {self.path} — {hint}")
         try:
             self._con: duckdb.DuckDBPyConnection = duckdb.connect(str(self.path), read_only=True)
@@ -113,8 +124,60 @@ class Catalog:
             raise CorridorError(f"cannot open warehouse {self.path}: {first}") from exc
         self._check_schema()
 
+    def _open_parquet(self) -> duckdb.DuckDBPyConnection:
+        """An in-memory DuckDB whose read tables are views over the export's Parquet files.
+
+        Opening checks the manifest's format and that every listed file is there with its
+        size (cheap: no hashing — ``corridor export verify`` hashes).
+        """
+        import duckdb
+
+        from corridor.errors import DataQualityError
+        from corridor.store.export import read_manifest
+
+        doc = read_manifest(self.path)
+        remote = self.engine == "spark" and self._spark_root() != str(self.path)
+        for f in doc["files"] if not remote else ():  # the cluster's copy is checked there
+            file = self.path / f["path"]
+            if not file.is_file() or file.stat().st_size != f["bytes"]:
+                raise DataQualityError(
+                    f"export {self.path} does not match its manifest: {file} is "
+                    f"{'missing' if not file.is_file() else 'of another size'} — run "
+                    f"`corridor export verify {self.path}`"
+                )
+        self.parquet = doc
+        con = duckdb.connect()
+        if remote:  # only the manifest is here: the small tables are read by Spark
+            return con
+        for name, sql in parquet_views(self.path, doc).items():
+            con.execute(f"CREATE VIEW {name} AS {sql}")
+        return con
+
+    def _spark_root(self) -> str:
+        """Where Spark reads the export: ``CORRIDOR_SPARK_DATA_URL`` or the local path."""
+        from corridor.settings import get_settings
+
+        url = get_settings().spark_data_url
+        return url.rstrip("/") if url else str(self.path)
+
     def _check_schema(self) -> None:
         import duckdb
+
+        if (
+            self.parquet is not None
+            and self.engine == "spark"
+            and not self._con.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
+            ).fetchone()[0]
+        ):  # a remote export: the manifest says which schema it holds
+            from corridor.store.schema import SCHEMA_VERSION
+
+            if self.parquet["warehouse_schema"] != SCHEMA_VERSION:
+                raise CorridorError(
+                    f"{self.path}: export of warehouse schema "
+                    f"{self.parquet['warehouse_schema']}, this corridor needs {SCHEMA_VERSION}"
+                )
+            return
 
         from corridor.store.schema import SCHEMA_VERSION
 
@@ -146,6 +209,11 @@ class Catalog:
     def label(self) -> str:
         """Where results come from, for provenance (``duckdb:/path`` or ``spark:/path``)."""
         return f"{self.engine}:{self.path}"
+
+    @property
+    def is_parquet(self) -> bool:
+        """True when the catalog reads a Parquet export (a directory with a manifest)."""
+        return self.parquet is not None
 
     @property
     def compiles_sql(self) -> bool:
@@ -270,7 +338,10 @@ class Catalog:
                 import ibis
 
                 self._backend = ibis.pyspark.connect(spark_session())
-            self._copy_to_spark(hs_chapters)
+            if self.parquet is not None:
+                self._spark_views(hs_chapters)
+            else:
+                self._copy_to_spark(hs_chapters)
             return self._backend
         if self._backend is None:
             import ibis
@@ -288,6 +359,21 @@ class Catalog:
         backend = self.backend()
         self.statements += 1
         return backend.to_pyarrow(expr, params=params)
+
+    def _spark_views(self, chapters: tuple[str, ...]) -> None:
+        """Spark reads the export's Parquet where it lies: one temporary view per table.
+
+        ``trade`` is limited to the HS chapters in scope (partition pruning: the other
+        chapters' files are never opened); nothing is copied through this process.
+        """
+        key = tuple(sorted(chapters))
+        if key in self._copied or (self._copied and not key):
+            return
+        session = self._backend._session
+        frames = spark_frames(session, self._spark_root(), self.parquet, key)
+        for name, frame in frames.items():
+            frame.createOrReplaceTempView(name)
+        self._copied = {key}
 
     def _copy_to_spark(self, chapters: tuple[str, ...]) -> None:
         key = tuple(sorted(chapters))
@@ -317,6 +403,98 @@ def open_catalog(path: Path | None = None, *, engine: str = "duckdb") -> Catalog
     return Catalog(path, engine=engine)
 
 
+def parquet_views(root: Path, manifest: dict[str, Any]) -> dict[str, str]:
+    """DuckDB ``SELECT`` over each table of a Parquet export (``trade`` with its partitions).
+
+    ``trade`` has the canonical columns in their order, ``year`` typed SMALLINT from the
+    Hive path; the ``chapter`` partition column is left out (it is ``hs_code``'s first two
+    characters).
+    """
+    from corridor.reference.record import TRADE_COLUMNS
+
+    def quoted(path: Path) -> str:
+        return "'" + str(path).replace("'", "''") + "'"
+
+    out: dict[str, str] = {}
+    for name, info in manifest["tables"].items():
+        files = [f["path"] for f in manifest["files"] if f["table"] == name]
+        if name == "trade":
+            cols = ", ".join(TRADE_COLUMNS) + ", file_id"
+            if not files:
+                types = dict(info["schema"])
+                body = ", ".join(
+                    f"CAST(NULL AS {_duck_type(types.get(c, 'int16'))}) AS {c}"
+                    for c in (*TRADE_COLUMNS, "file_id")
+                )
+                out[name] = f"SELECT {body} WHERE false"
+                continue
+            glob = quoted(root / "trade" / "*" / "*" / "*.parquet")
+            out[name] = (
+                f"SELECT {cols} FROM read_parquet({glob}, hive_partitioning = true, "
+                "hive_types = {'year': SMALLINT, 'chapter': VARCHAR})"
+            )
+        else:
+            out[name] = f"SELECT * FROM read_parquet({quoted(root / files[0])})"
+    return out
+
+
+def _duck_type(arrow: str) -> str:
+    return {"int16": "SMALLINT", "int8": "TINYINT", "int32": "INTEGER", "int64": "BIGINT",
+            "double": "DOUBLE", "bool": "BOOLEAN", "string": "VARCHAR"}.get(
+        arrow, "TIMESTAMP" if arrow.startswith("timestamp") else "VARCHAR")  # fmt: skip
+
+
+def spark_frames(
+    session: SparkSession,
+    root: Path | str,
+    manifest: dict[str, Any],
+    chapters: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """Spark DataFrames over a Parquet export: ``trade`` (these chapters only) and the rest.
+
+    ``root`` is a local path or any URL Spark reads (``s3a://bucket/prefix``, ``hdfs://…``,
+    ``abfss://…``): the files are read where they lie, by the executors.
+
+    The trade schema is given (not inferred), so the partition columns keep their types:
+    ``year`` SMALLINT and ``chapter`` a string (``'01'``, never the integer 1).
+    """
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import StringType, StructField, StructType, _parse_datatype_string
+
+    from corridor.reference.record import TRADE_COLUMNS
+
+    frames: dict[str, Any] = {}
+    for name, info in manifest["tables"].items():
+        files = [f["path"] for f in manifest["files"] if f["table"] == name]
+        if name != "trade":
+            frames[name] = session.read.parquet(f"{root}/{files[0]}")
+            continue
+        types = dict(info["schema"])
+        fields = [StructField(c, _parse_datatype_string(_spark_type(types[c])))
+                  for c in types]  # fmt: skip
+        fields += [StructField("year", _parse_datatype_string("smallint")),
+                   StructField("chapter", StringType())]  # fmt: skip
+        if files:
+            frame = (
+                session.read.schema(StructType(fields))
+                .option("basePath", f"{root}/trade")
+                .parquet(f"{root}/trade")
+            )
+        else:
+            frame = session.createDataFrame([], StructType(fields))
+        if chapters:
+            frame = frame.where(F.col("chapter").isin(list(chapters)))
+        frames[name] = frame.select(*TRADE_COLUMNS, "file_id")
+    return frames
+
+
+def _spark_type(arrow: str) -> str:
+    if arrow.startswith("timestamp"):
+        return "timestamp"
+    return {"int16": "smallint", "int8": "tinyint", "int32": "int", "int64": "bigint",
+            "double": "double", "bool": "boolean", "string": "string"}[arrow]  # fmt: skip
+
+
 def table_from_arrow(backend: BaseBackend, name: str, data: pa.Table) -> ir.Table:
     """Expose an Arrow table as ``name`` on ``backend`` (a temporary view) and return it."""
     if backend.name == "pyspark":
@@ -336,11 +514,15 @@ def _log4j_path() -> Path:
 
 
 def spark_session(memory: str = "2g", cores: int = 2) -> SparkSession:
-    """The process's one local SparkSession (created on first call, then reused).
+    """The process's one SparkSession (created on first call, then reused).
 
-    Settings: ``local[cores]``, 2 shuffle partitions, UI and progress bar off, UTC, Arrow
-    transfer on, ``spark.sql.warehouse.dir`` in a fresh temporary directory (never
-    ``./spark-warehouse``), log4j2 at ERROR. ``JAVA_HOME`` defaults to Java 17 when unset.
+    The master is ``CORRIDOR_SPARK_MASTER`` (e.g. ``spark://host:7077`` or ``local[*]``;
+    default ``local[cores]``); on a cluster the executors run the same Python as this
+    process (``spark.pyspark.python``) and the Parquet paths must be readable from every
+    node (a shared file system or object storage). Settings: 2 shuffle partitions, UI and
+    progress bar off, UTC, Arrow transfer on, ``spark.sql.warehouse.dir`` in a fresh
+    temporary directory (never ``./spark-warehouse``), log4j2 at ERROR. ``JAVA_HOME``
+    defaults to Java 17 when unset.
     """
     global _SPARK
     with _LOCK:
@@ -349,17 +531,27 @@ def spark_session(memory: str = "2g", cores: int = 2) -> SparkSession:
         java17 = Path("/usr/lib/jvm/java-17-openjdk-amd64")
         if "JAVA_HOME" not in os.environ and java17.is_dir():
             os.environ["JAVA_HOME"] = str(java17)
-        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
         try:
             from pyspark.sql import SparkSession
         except ImportError as exc:  # pragma: no cover - depends on the install
             raise InvalidQuery(
                 "engine 'spark' needs pyspark: pip install 'corridor[spark]'"
             ) from exc
+        from corridor.settings import get_settings
+
+        settings = get_settings()
+        master = settings.spark_master or f"local[{cores}]"
+        if master.startswith("local"):  # a cluster must reach the driver: the host's address
+            os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        builder = SparkSession.builder.master(master).appName("corridor")
+        if not master.startswith("local"):
+            import sys
+
+            builder = builder.config("spark.pyspark.python", sys.executable).config(
+                "spark.executor.memory", settings.spark_executor_memory
+            )
         session = (
-            SparkSession.builder.master(f"local[{cores}]")
-            .appName("corridor")
-            .config("spark.driver.memory", memory)
+            builder.config("spark.driver.memory", memory)
             .config("spark.sql.shuffle.partitions", "2")
             .config("spark.default.parallelism", str(cores))
             .config("spark.ui.enabled", "false")

@@ -50,6 +50,11 @@ class Warehouse:
                 f"no warehouse at {self.path} — load data first (`corridor sample`, "
                 "`corridor ingest ...`) or pass --warehouse"
             )
+        if (self.path / "manifest.json").is_file():
+            raise CorridorError(
+                f"{self.path} is a Parquet export, read-only: analytics, brief and check read "
+                "it; load data into a DuckDB warehouse file and `corridor export parquet` again"
+            )
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.con: duckdb.DuckDBPyConnection = duckdb.connect(
