@@ -34,7 +34,7 @@ lint: install-dev
 	$(BIN)/ruff format --check src tests benchmarks
 
 test: lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadgroup
 
 bench: install-dev
 	$(BIN)/pip install --quiet -e ".[bench]"

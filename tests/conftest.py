@@ -95,3 +95,20 @@ def spark_con():
     from corridor.store.catalog import spark_session
 
     return ibis.pyspark.connect(spark_session())
+
+
+def _uses_spark(item: pytest.Item) -> bool:
+    return (
+        "spark" in item.nodeid.lower()
+        or "spark_con" in getattr(item, "fixturenames", ())
+        or item.get_closest_marker("spark") is not None
+        or item.module.__name__.endswith("test_scale")
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under ``pytest -n 2 --dist loadgroup`` (``make test``): every Spark test on one worker
+    (one JVM for the run), every other module's tests together (its fixtures built once)."""
+    for item in items:
+        group = "spark" if _uses_spark(item) else item.module.__name__
+        item.add_marker(pytest.mark.xdist_group(group))
