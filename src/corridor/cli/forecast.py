@@ -179,15 +179,9 @@ _ACCURACY_CSV = ("series", "key", "label", "model", "mase", "smape", "mase_vs_na
 
 
 def _csv(out: Outlook, backtest: bool) -> None:
-    from corridor.cli.render import csv_safe
+    from corridor.cli.render import csv_safe, provenance_columns
 
-    p = out.provenance
-    extra = {
-        "source": ";".join(p.sources),
-        "dataset": ";".join(p.datasets),
-        "report": p.report,
-        "synthetic": p.synthetic,
-    }
+    extra = provenance_columns(out.provenance)
     names = _ACCURACY_CSV if backtest else _FORECAST_CSV
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=[*names, *extra], lineterminator="\n")

@@ -37,7 +37,8 @@ def csv_safe(value: Any) -> Any:
     return value
 
 
-def _json_default(value: Any) -> Any:
+def json_default(value: Any) -> Any:
+    """How JSON writes what it does not know: dates as ISO text, enums by value, else text."""
     if hasattr(value, "isoformat"):
         return value.isoformat()
     if hasattr(value, "value"):
@@ -47,7 +48,7 @@ def _json_default(value: Any) -> Any:
 
 def emit_json(doc: dict[str, Any]) -> None:
     """Write a JSON document to stdout."""
-    sys.stdout.write(json.dumps(doc, indent=2, default=_json_default, ensure_ascii=False) + "\n")
+    sys.stdout.write(json.dumps(doc, indent=2, default=json_default, ensure_ascii=False) + "\n")
 
 
 def table(
@@ -73,15 +74,19 @@ def table(
         console.print(f"[dim]{escape(line)}[/]")
 
 
-def result_csv(result: Result) -> str:
-    """A result as CSV text, the provenance (source, dataset, report, synthetic) on every row."""
-    p = result.provenance
-    extra = {
+def provenance_columns(p: Any) -> dict[str, Any]:
+    """The provenance every CSV row carries: source, dataset, whose report, synthetic."""
+    return {
         "source": ";".join(p.sources),
         "dataset": ";".join(p.datasets),
         "report": p.report,
         "synthetic": p.synthetic,
     }
+
+
+def result_csv(result: Result) -> str:
+    """A result as CSV text, the provenance (source, dataset, report, synthetic) on every row."""
+    extra = provenance_columns(result.provenance)
     buf = io.StringIO()
     names = [c for c in result.names if c not in extra]
     writer = csv.DictWriter(buf, fieldnames=[*names, *extra], lineterminator="\n")

@@ -52,6 +52,17 @@ def _wrap(text: str, width: int) -> list[str]:
     return textwrap.wrap(text, width=width, break_long_words=False) or [""]
 
 
+def _category_axis(chart: ChartSpec) -> dict[str, Any]:
+    """The category axis of a bar chart: every label whole, in the chart's order."""
+    return {
+        "field": chart.y,
+        "type": "nominal",
+        "sort": chart.categories or None,
+        "title": None,
+        "axis": {"labelLimit": 0, "labelFontSize": 9},
+    }
+
+
 def vega_lite(chart: ChartSpec) -> dict[str, Any]:
     """The Vega-Lite specification of a chart (values scaled to the axis unit)."""
     suffix, divisor, fmt = Unit(chart.unit).axis()
@@ -134,13 +145,7 @@ def vega_lite(chart: ChartSpec) -> dict[str, Any]:
         )
         height = 200
     elif chart.kind == "pairs":  # before and after side by side, per category
-        cat = {
-            "field": chart.y,
-            "type": "nominal",
-            "sort": chart.categories or None,
-            "title": None,
-            "axis": {"labelLimit": 0, "labelFontSize": 9},
-        }
+        cat = _category_axis(chart)
         last = json.dumps(names[-1]) if names else "null"
         hl = {
             **color,
@@ -162,13 +167,7 @@ def vega_lite(chart: ChartSpec) -> dict[str, Any]:
         ]
         height = 11 * len(names) * max(len(chart.categories or {r[chart.y] for r in rows}), 3)
     else:
-        cat = {
-            "field": chart.y,
-            "type": "nominal",
-            "sort": chart.categories or None,
-            "title": None,
-            "axis": {"labelLimit": 0, "labelFontSize": 9},
-        }
+        cat = _category_axis(chart)
         x = {**value, "scale": {"zero": chart.kind == "hbar"}}
         height = 20 * max(len(chart.categories or {r[chart.y] for r in chart.rows}), 3)
         if chart.kind == "hbar":  # the line's total, the exporter's part over it, a label

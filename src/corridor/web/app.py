@@ -181,17 +181,11 @@ class ResponseCache:
 
 
 # -- rendering helpers ---------------------------------------------------------------------------
-def _json_default(value: Any) -> Any:
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if hasattr(value, "value"):
-        return value.value
-    return str(value)
-
-
 def json_body(doc: Any) -> bytes:
     """JSON bytes with ``<``, ``>`` and ``&`` escaped: no markup is ever reflected."""
-    text_ = json.dumps(doc, default=_json_default, ensure_ascii=False, allow_nan=False)
+    from corridor.cli.render import json_default
+
+    text_ = json.dumps(doc, default=json_default, ensure_ascii=False, allow_nan=False)
     return text_.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").encode()
 
 
