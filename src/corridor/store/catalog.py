@@ -30,6 +30,8 @@ from corridor.errors import CorridorError, InvalidQuery, NotFound
 from corridor.reference.record import READ_TABLES
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import duckdb
     import ibis.expr.types as ir
     import pyarrow as pa
@@ -181,12 +183,17 @@ class Catalog:
 
         from corridor.store.schema import SCHEMA_VERSION
 
-        try:
-            rows = self._con.execute("SELECT value FROM meta WHERE key = 'schema'").fetchall()
+        try:  # the tables held come in the same statement: later reads need not ask
+            rows = self._con.execute(
+                "SELECT value, (SELECT list(table_name) FROM information_schema.tables) "
+                "FROM meta WHERE key = 'schema'"
+            ).fetchall()
         except duckdb.Error:
             rows = []
         row = rows[0] if rows else None
         self.statements += 1
+        if row is not None:
+            self._tables = frozenset(row[1] or ())
         if row is None or row[0] != SCHEMA_VERSION:
             found = "no corridor schema" if row is None else f"schema {row[0]}"
             raise CorridorError(
@@ -269,6 +276,15 @@ class Catalog:
             self._con.execute(f"DROP TABLE IF EXISTS temp.{old}")
         return name
 
+    def find_temp(self, covers: Callable[[tuple], bool]) -> str | None:
+        """The name of a temporary table already made whose key ``covers`` accepts, or None."""
+        names = self.__dict__.get("_temp", {})
+        for key, name in reversed(names.items()):
+            if covers(key):
+                names.move_to_end(key)
+                return name
+        return None
+
     def arrow(self, sql: str, params: dict[str, Any] | None = None) -> pa.Table:
         """Run SQL text and return an Arrow table (typed by DuckDB)."""
         self.statements += 1
@@ -291,10 +307,13 @@ class Catalog:
         from corridor.reference.tariffs import tariff_schema
 
         empty = tariff_schema().empty_table()
-        _, exists = self.run(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'tariff_lines'"
-        )
-        if not exists[0][0]:
+        tables = self.__dict__.get("_tables")
+        if tables is None:  # a remote export: no meta table read at open
+            _, found = self.run(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'tariff_lines'"
+            )
+            tables = {"tariff_lines"} if found[0][0] else set()
+        if "tariff_lines" not in tables:
             return TariffRead(empty, None, (), ())
         _, found = self.run(
             """SELECT f.dataset, max(t.valid_from) AS edition, count(*) AS n
