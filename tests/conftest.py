@@ -112,3 +112,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         group = "spark" if _uses_spark(item) else item.module.__name__
         item.add_marker(pytest.mark.xdist_group(group))
+
+
+@pytest.fixture(scope="session")
+def make_sample():
+    """Build corridor's synthetic sample warehouse in a directory; returns its path."""
+    from corridor.services.loading import build_sample
+    from corridor.store.warehouse import Warehouse
+
+    def make(directory: Path) -> Path:
+        path = directory / "sample.duckdb"
+        with Warehouse(path) as wh:
+            build_sample(wh, directory / "generated")
+        return path
+
+    return make

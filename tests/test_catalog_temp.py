@@ -14,14 +14,8 @@ YEARS = [(a, b) for a in range(2015, 2024) for b in range(a + 1, 2025)][:20]
 
 
 @pytest.fixture(scope="module")
-def sample_path(tmp_path_factory) -> Path:
-    from corridor.services.loading import build_sample
-    from corridor.store.warehouse import Warehouse
-
-    base = tmp_path_factory.mktemp("sample")
-    with Warehouse(base / "sample.duckdb") as wh:
-        build_sample(wh, base / "generated")
-    return base / "sample.duckdb"
+def sample_path(tmp_path_factory, make_sample) -> Path:
+    return make_sample(tmp_path_factory.mktemp("sample"))
 
 
 def _temp_tables(cat: Catalog) -> int:

@@ -19,14 +19,8 @@ CLAIM = "Japan's aluminium imports from India were about $337 million in 2024"
 
 
 @pytest.fixture(scope="module")
-def sample_wh(tmp_path_factory) -> Path:
-    from corridor.services.loading import build_sample
-    from corridor.store.warehouse import Warehouse
-
-    base = tmp_path_factory.mktemp("wh")
-    with Warehouse(base / "s.duckdb") as wh:
-        build_sample(wh, base / "gen")
-    return base / "s.duckdb"
+def sample_wh(tmp_path_factory, make_sample) -> Path:
+    return make_sample(tmp_path_factory.mktemp("wh"))
 
 
 @pytest.fixture

@@ -17,13 +17,8 @@ PANEL = "real/hs7601_netweight_kg_2000_2017.csv"
 
 
 @pytest.fixture(scope="module")
-def sample_wh(tmp_path_factory) -> Path:
-    from corridor.services.loading import build_sample
-
-    base = tmp_path_factory.mktemp("sample")
-    with Warehouse(base / "s.duckdb") as wh:
-        build_sample(wh, base / "gen")
-    return base / "s.duckdb"
+def sample_wh(tmp_path_factory, make_sample) -> Path:
+    return make_sample(tmp_path_factory.mktemp("sample"))
 
 
 @pytest.fixture(scope="module")

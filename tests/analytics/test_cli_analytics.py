@@ -16,15 +16,8 @@ COMMANDS = ["partners", "growth", "concentration", "prices", "mirror", "mix", "s
 
 
 @pytest.fixture(scope="module")
-def sample_wh(tmp_path_factory) -> Path:
-    from corridor.services.loading import build_sample
-    from corridor.store.warehouse import Warehouse
-
-    base = tmp_path_factory.mktemp("wh")
-    path = base / "sample.duckdb"
-    with Warehouse(path) as wh:
-        build_sample(wh, base / "generated")
-    return path
+def sample_wh(tmp_path_factory, make_sample) -> Path:
+    return make_sample(tmp_path_factory.mktemp("wh"))
 
 
 @pytest.fixture

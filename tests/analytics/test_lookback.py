@@ -5,16 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from corridor.query import CorridorQuery
-from corridor.services.loading import build_sample
 from corridor.services.session import Session
 from corridor.store.catalog import Catalog
-from corridor.store.warehouse import Warehouse
 
 
-def test_first_year_changes_use_the_year_before(tmp_path: Path) -> None:
-    path = tmp_path / "w.duckdb"
-    with Warehouse(path) as wh:
-        build_sample(wh, tmp_path / "gen")
+def test_first_year_changes_use_the_year_before(tmp_path: Path, make_sample) -> None:
+    path = make_sample(tmp_path)
     with Catalog(path) as cat:
 
         def run(name: str, exporter: str | None, years: tuple[int, int]) -> list[dict]:

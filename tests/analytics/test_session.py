@@ -17,14 +17,8 @@ INDICATORS = ["summary", "partners", "growth", "concentration", "prices", "mirro
 
 
 @pytest.fixture(scope="module")
-def sample_path(tmp_path_factory) -> Path:
-    from corridor.services.loading import build_sample
-    from corridor.store.warehouse import Warehouse
-
-    base = tmp_path_factory.mktemp("sample")
-    with Warehouse(base / "sample.duckdb") as wh:
-        build_sample(wh, base / "generated")
-    return base / "sample.duckdb"
+def sample_path(tmp_path_factory, make_sample) -> Path:
+    return make_sample(tmp_path_factory.mktemp("sample"))
 
 
 @pytest.fixture(scope="module")

@@ -24,6 +24,7 @@ C, U = Column, Unit
 YEAR = C("year", U.YEAR, "calendar year", "int16")
 SUPPLIER = C("supplier", U.CODE, "Comtrade area code of the exporting partner", "int16")
 NAME = C("name", U.TEXT, "partner name (reference data)", "string")
+EXPORTER = C("exporter", U.CODE, "Comtrade code of the exporter", "int16")
 ISO3 = C("iso3", U.CODE, "ISO alpha-3 code (NULL for areas without one)", "string")
 IS_COUNTRY = C("is_country", U.FLAG, "false for aggregates (n.e.s. areas, bunkers, …)", "bool")
 VALUE = C("value", U.USD, "trade value, USD (CIF on the importer side, FOB otherwise)")
@@ -459,7 +460,7 @@ def prices(f: Frame) -> ir.Table:
     title="The importer's report (CIF) against each exporter's report (FOB) of the same trade.",
     columns=(
         YEAR,
-        C("exporter", U.CODE, "Comtrade code of the exporter", "int16"),
+        EXPORTER,
         NAME, HS_CODE,
         C("importer_report", U.MEASURE, "the measure as the importer reports it (M)"),
         C("exporter_report", U.MEASURE, "the measure as the exporter reports it (X)"),
@@ -501,7 +502,7 @@ def _mirror_lines(f: Frame) -> ir.Table:
     title="Both reports of the corridor's trade per year: totals, gap, ratio, lines flagged.",
     columns=(
         YEAR,
-        C("exporter", U.CODE, "Comtrade code of the exporter", "int16"),
+        EXPORTER,
         NAME,
         C("lines", U.COUNT, "HS lines either side reports", "int64"),
         C("lines_both", U.COUNT, "HS lines both sides report", "int64"),
@@ -647,7 +648,7 @@ def scrap(f: Frame) -> ir.Table:
     title="The exporter's revealed comparative advantage per product, complementarity, similarity.",
     columns=(
         YEAR, HS_CODE,
-        C("exporter", U.CODE, "Comtrade code", "int16"),
+        EXPORTER,
         C("x_ck", U.MEASURE, "the exporter's exports of the product"),
         C("x_c", U.MEASURE, "the exporter's exports in scope"),
         C("x_wk", U.MEASURE, "every exporter's exports of the product"),
