@@ -310,11 +310,27 @@ def test_bad_routes_are_4xx_without_markup(client, path):
     assert "<script>" not in r.text and "Traceback" not in r.text
 
 
-def test_many_questions_keep_the_temp_tables_bounded(client, monkeypatch):
+@pytest.fixture
+def fresh_client(sample_wh):
+    """A dashboard of its own: no slice made by an earlier test covers its questions."""
+    from corridor.web.app import create_app
+
+    app = create_app(sample_wh)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+    app.state.hub.close()
+
+
+def test_many_questions_keep_the_temp_tables_bounded(fresh_client, monkeypatch):
     from corridor.store.catalog import Catalog
 
+    client = fresh_client
     monkeypatch.setattr(Catalog, "TEMP_TABLES", 3)
     hub = client.app.state.hub
+    made = []
+    create = Catalog.temp_table
+    monkeypatch.setattr(Catalog, "temp_table", lambda self, key, *a: made.append(key) or
+                        create(self, key, *a))  # fmt: skip
 
     def temp_tables() -> int:
         sql = "SELECT count(*) FROM duckdb_tables() WHERE temporary"
@@ -333,6 +349,7 @@ def test_many_questions_keep_the_temp_tables_bounded(client, monkeypatch):
     with hub.lock:  # forget every session and result: the slice of 2016-2018 was dropped
         hub._cache.clear()
         hub._sessions.clear()
+    assert len(set(made)) > 3  # more slices were made than are kept
     assert summary("2016-2018", "&side=auto") == first
     assert temp_tables() <= 3
 
