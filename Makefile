@@ -17,7 +17,7 @@ install: $(BIN)/python assets
 	$(BIN)/pip install --quiet -e .
 
 install-dev: $(BIN)/python assets
-	$(BIN)/pip install --quiet -e ".[dev,spark]"
+	$(BIN)/pip install --quiet -e ".[dev,spark,postgres]"
 
 # the dashboard's front-end (htmx, vega, vega-lite, vega-embed, swagger-ui), pinned by the lock file
 # (without npm the rest works; `corridor serve` then says how to install them)

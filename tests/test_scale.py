@@ -19,6 +19,7 @@ import pytest
 from corridor.errors import DataQualityError, InvalidQuery, NotFound
 from corridor.store.catalog import Catalog
 from corridor.store.export import MANIFEST, TRADE_SORT, export_parquet, verify_export
+from engines import all_indicators, assert_equal, same
 
 ROOT = Path(__file__).resolve().parents[1]
 ROWS_PER_YEAR = 500_000
@@ -63,52 +64,6 @@ def _query(exporter: int, engine: str = "duckdb"):
     return CorridorQuery(
         importer="USA", exporter=str(exporter), hs=["76"], years=YEARS, engine=engine
     )
-
-
-def _same(a, b) -> bool:
-    # A list aggregate over no non-null value is NULL on DuckDB and [] on Spark (quality's
-    # ``refs`` for BACI rows, which have no raw_row): the same "no references".
-    if (a is None and b == []) or (a == [] and b is None):
-        return True
-    if isinstance(a, float) and isinstance(b, float):
-        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
-    if isinstance(a, list) and isinstance(b, list):
-        return sorted(map(str, a)) == sorted(map(str, b))
-    return a == b
-
-
-def _all_indicators(catalog: Catalog, exporter: int, engine: str) -> dict[str, list[dict]]:
-    import corridor.analytics.indicators  # noqa: F401
-    from corridor.analytics.registry import INDICATORS
-    from corridor.errors import NotFound
-    from corridor.services.session import Session
-
-    session = Session(catalog, _query(exporter, engine))
-    out: dict[str, list[dict] | str] = {}
-    for name in INDICATORS:
-        if name == "coverage":
-            continue
-        try:
-            result = session.indicator(name)
-        except NotFound as exc:  # e.g. no importer's own report in BACI: same on both engines
-            out[name] = f"NotFound: {exc}".replace(str(catalog.path), "<data>")
-            continue
-        rows = result.to_pylist()
-        out[name] = sorted(rows, key=lambda r: [str(r[k]) for k in result.names])
-    return out
-
-
-def _assert_equal(a: dict, b: dict) -> None:
-    assert a.keys() == b.keys()
-    for name in a:
-        x, y = a[name], b[name]
-        if isinstance(x, str) or isinstance(y, str):
-            assert x == y, name
-            continue
-        assert len(x) == len(y), name
-        for r, s in zip(x, y, strict=True):
-            bad = {k: (r[k], s[k]) for k in r if not _same(r[k], s[k])}
-            assert not bad, (name, bad)
 
 
 # -- the export ----------------------------------------------------------------------------
@@ -265,22 +220,22 @@ def test_extra_file_is_detected(tmp_path: Path, cli) -> None:
 def test_duckdb_over_parquet_equals_the_warehouse(big: dict) -> None:
     with Catalog(big["warehouse"]) as wh, Catalog(big["export"]) as ex:
         assert ex.is_parquet and not wh.is_parquet
-        a = _all_indicators(wh, big["exporter"], "duckdb")
-        b = _all_indicators(ex, big["exporter"], "duckdb")
+        a = all_indicators(wh, _query(big["exporter"]))
+        b = all_indicators(ex, _query(big["exporter"]))
     assert sum(isinstance(v, list) and len(v) > 0 for v in a.values()) >= 6
-    _assert_equal(a, b)
+    assert_equal(a, b)
 
 
 @pytest.mark.spark
 def test_spark_over_parquet_equals_duckdb(big: dict, spark_con) -> None:
     """Every indicator: exact counts and codes, sums and shares within 1e-9 (relative)."""
     with Catalog(big["warehouse"]) as wh, Catalog(big["export"], engine="spark") as sp:
-        a = _all_indicators(wh, big["exporter"], "duckdb")
-        b = _all_indicators(sp, big["exporter"], "spark")
+        a = all_indicators(wh, _query(big["exporter"]))
+        b = all_indicators(sp, _query(big["exporter"], "spark"))
         # read where it lies: the trade view is a Parquet scan of the chapters in scope
         plan = sp.backend(("76",))._session.table("trade")._jdf.queryExecution().toString()
         assert "FileScan parquet" in plan and "chapter" in plan
-    _assert_equal(a, b)
+    assert_equal(a, b)
 
 
 # -- a real standalone cluster on loopback ---------------------------------------------------
@@ -409,7 +364,7 @@ def test_standalone_cluster_runs_indicators_over_parquet(big: dict, cluster: dic
             assert len(rows) == len(want) > 0, name
             key = lambda r: [str(v) for v in r.values()]  # noqa: E731
             for r, s in zip(sorted(want, key=key), sorted(rows, key=key), strict=True):
-                bad = {k: (r[k], s[k]) for k in r if not _same(r[k], s[k])}
+                bad = {k: (r[k], s[k]) for k in r if not same(r[k], s[k])}
                 assert not bad, (name, bad)
 
 
@@ -466,4 +421,4 @@ def test_spark_reads_the_export_from_a_url_with_only_the_manifest_here(
     key = lambda r: [str(v) for v in r.values()]  # noqa: E731
     assert len(want) == len(got) > 0
     for r, s in zip(sorted(want, key=key), sorted(got, key=key), strict=True):
-        assert all(_same(r[k], s[k]) for k in r), (r, s)
+        assert all(same(r[k], s[k]) for k in r), (r, s)

@@ -758,5 +758,4 @@ def quality(f: Frame) -> ir.Table:
         datasets=datasets, hs_min_level=f.hs_min_level,
     )  # fmt: skip
     uv = pr.unit_value_outliers(pr.unit_values(f.flows))
-    out = found.union(qa.unit_value_findings(uv, f.p.importer))
-    return out.mutate(refs=out.refs.sort())
+    return found.union(qa.unit_value_findings(uv, f.p.importer))

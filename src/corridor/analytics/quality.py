@@ -86,6 +86,10 @@ def _finding(t: ir.Table, check: str, severity: ir.Value | str, **cols: ir.Value
         "refs": t.refs,
     }
     base.update(cols)
+    # sorted; no references is NULL on every engine (a list of no value is NULL on DuckDB,
+    # [] on Spark and after a sort on Postgres, which cannot type an empty array literal)
+    refs = base["refs"].sort()
+    base["refs"] = ibis.ifelse(refs.length() > 0, refs, ibis.null("array<string>"))
     # explicit nullable types: warehouse columns are NOT NULL, literals are not, and set
     # operations need identical schemas
     return t.select(**{k: base[k].cast(_TYPES[k]) for k in FINDING_COLUMNS})
@@ -210,9 +214,8 @@ def mirror_gaps(
     mf = mirror_flows(t, importer=importer, hs=hs, years=years, level=level, bounds=bounds,
                       with_refs=True, datasets=datasets, hs_min_level=hs_min_level)  # fmt: skip
     mf = mf.filter(mf.flag.notnull())
-    refs = ibis.coalesce(mf.refs_m, ibis.literal([], "array<string>")).concat(
-        ibis.coalesce(mf.refs_x, ibis.literal([], "array<string>"))
-    )
+    # no empty-array literal: Postgres cannot type one (a pair has at least one side)
+    refs = ibis.coalesce(mf.refs_m.concat(mf.refs_x), mf.refs_m, mf.refs_x)
     mf = mf.mutate(refs=refs, dataset=ibis.literal(None, "string"), flow=ibis.literal("M"),
                    reporter=mf.importer)  # fmt: skip
     sev = ibis.ifelse(mf.missing_side.isnull(), "warning", "info")
@@ -220,6 +223,14 @@ def mirror_gaps(
         mf, "mirror_gap", sev, partner=mf.exporter.cast("int32"),
         expected=mf.fob_usd, observed=mf.cif_usd, ratio=mf.cif_fob_ratio, detail=mf.flag,
     )  # fmt: skip
+
+
+def _one_decimal(x: ir.FloatingValue) -> ir.StringValue:
+    """``x`` as text with one decimal, the same on every engine (a float's text is not)."""
+    tenths = (x * 10).round().cast("int64")
+    a = tenths.abs()
+    sign = ibis.ifelse(tenths < 0, "-", "")
+    return sign.concat((a // 10).cast("string"), ".", (a % 10).cast("string"))
 
 
 def unit_value_findings(uv_outliers: ir.Table, importer: int | ir.IntegerValue) -> ir.Table:
@@ -237,12 +248,12 @@ def unit_value_findings(uv_outliers: ir.Table, importer: int | ir.IntegerValue) 
             else ibis.literal(importer, "int32")
         ),
         flow=ibis.literal("M"),
-        refs=ibis.literal([], "array<string>"),
+        refs=ibis.null("array<string>"),
     )
     return _finding(
         o, "unit_value_outlier", "info", partner=o.supplier.cast("int32"),
         expected=o.median_uv, observed=o.unit_value, ratio=o.unit_value / o.median_uv.nullif(0),
-        detail=ibis.literal("robust z = ").concat(o.robust_z.round(1).cast("string")),
+        detail=ibis.literal("robust z = ").concat(_one_decimal(o.robust_z)),
     )  # fmt: skip
 
 

@@ -117,7 +117,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
         dataset: Annotated[str | None, typer.Option("--dataset", help="Only this dataset.")] = None,
         engine: Annotated[
-            str, typer.Option("--engine", envvar="CORRIDOR_ENGINE", help="duckdb or spark.")
+            str, typer.Option("--engine", envvar="CORRIDOR_ENGINE", help="duckdb, spark or url.")
         ] = "duckdb",
         fmt: Annotated[
             Format, typer.Option("--format", "-f", help="table, json or csv.")

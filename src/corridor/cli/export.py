@@ -69,3 +69,45 @@ def verify(
         f"{info['tables']['trade']:,} trade rows, {info['bytes'] / 1e6:,.1f} MB"
         + (" (sizes and row counts; sha256 not checked)" if quick else "")
     )
+
+
+@app.command("database")
+def database(
+    ctx: typer.Context,
+    url: Annotated[
+        str,
+        typer.Argument(
+            help="Ibis connection URL, e.g. postgres://user@host:5432/db (a password here is "
+            "never printed; PGPASSWORD also works).",
+            metavar="URL",
+        ),
+    ],
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Overwrite corridor's tables already there.")
+    ] = False,
+) -> None:
+    """Copy the read tables into a database, for `--engine url` with CORRIDOR_ENGINE_URL."""
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
+
+    from corridor.cli.app import warehouse_path
+    from corridor.cli.output import stderr
+    from corridor.store.catalog import Catalog
+    from corridor.store.database import copy_to_database, safe_url
+
+    path = warehouse_path(ctx)
+    Catalog(path).close()  # the same checks and messages as every read of the warehouse
+    err = stderr()
+    with Progress(
+        TextColumn("copy"), BarColumn(), TaskProgressColumn(),
+        TextColumn("{task.completed:,.0f} trade rows"), console=err, transient=True,
+    ) as bar:  # fmt: skip
+        task = bar.add_task("copy", total=None)
+        result = copy_to_database(
+            path, url, replace=replace, progress=lambda d, t: bar.update(task, completed=d, total=t)
+        )
+    err.print(
+        f"copied to {safe_url(url)}: "
+        + ", ".join(f"{name} {rows:,}" for name, rows in result.tables.items())
+        + f" rows in {result.seconds:.1f} s — query it with --engine url and "
+        "CORRIDOR_ENGINE_URL set to that URL"
+    )

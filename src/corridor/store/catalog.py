@@ -12,7 +12,8 @@ and faces go through it.
   views. (Reading the Parquet export directly is the scale path.)
 * ``url`` — any Ibis backend by ``CORRIDOR_ENGINE_URL`` (Trino, BigQuery, Postgres…) that
   exposes ``trade``, ``ref_country``, ``ref_country_group`` and ``datasets`` tables with the
-  columns of :data:`corridor.reference.record.READ_TABLES`. Untested here.
+  columns of :data:`corridor.reference.record.READ_TABLES` (``corridor export database URL``
+  copies them there). Tested on PostgreSQL (tests/test_engine_url.py).
 """
 
 from __future__ import annotations
@@ -363,14 +364,14 @@ class Catalog:
                 self._copy_to_spark(hs_chapters)
             return self._backend
         if self._backend is None:
-            import ibis
+            from corridor.store.database import connect_url
 
             url = os.environ.get("CORRIDOR_ENGINE_URL")
             if not url:
                 raise InvalidQuery(
                     "engine 'url' needs CORRIDOR_ENGINE_URL (an Ibis connection URL)"
                 )
-            self._backend = ibis.connect(url)
+            self._backend = connect_url(url)
         return self._backend
 
     def execute(self, expr: ir.Table, params: dict[Any, Any] | None = None) -> pa.Table:

@@ -1,0 +1,124 @@
+"""Copy the warehouse's read tables into another database by an Ibis URL.
+
+``corridor export database URL`` writes ``trade``, ``ref_country``, ``ref_country_group``,
+``ref_hs``, ``raw_files`` and ``datasets`` (the columns of
+:data:`corridor.reference.record.READ_TABLES`, in order, with their types) into any database
+Ibis can write to — Postgres above all — so that ``--engine url`` with
+``CORRIDOR_ENGINE_URL=URL`` answers the same questions there. ``trade`` is streamed in
+batches (bounded memory). Tables of those names already there are refused unless
+``replace``. Engines that read files in place (Trino, BigQuery, Spark) read the Parquet
+export instead: ``corridor export parquet``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from corridor.errors import CorridorError, InvalidQuery
+from corridor.reference.record import READ_TABLES, ibis_schema
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from ibis.backends import BaseBackend
+
+__all__ = ["CopyResult", "connect_url", "copy_to_database", "safe_url"]
+
+#: rows per insert of the trade table
+BATCH_ROWS = 50_000
+
+
+@dataclass(frozen=True)
+class CopyResult:
+    """What a copy did: the rows written per table and the wall time."""
+
+    tables: dict[str, int]
+    seconds: float
+
+
+def connect_url(url: str) -> BaseBackend:
+    """The Ibis backend at ``url``; a failure is one line without the password."""
+    import ibis
+
+    try:
+        return ibis.connect(url)
+    except Exception as exc:  # driver errors differ per backend: one line for each
+        raise CorridorError(
+            f"cannot connect to {safe_url(url)}: {_first(exc)} (an Ibis URL is expected, "
+            "e.g. postgres://user@host:5432/db)"
+        ) from exc
+
+
+def _first(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def safe_url(url: str) -> str:
+    """``url`` without its password (it must not reach a log or an error line)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    user = f"{parts.username}:***@" if parts.username else ""
+    port = f":{parts.port}" if parts.port else ""
+    return urlunsplit(parts._replace(netloc=f"{user}{host}{port}"))
+
+
+def copy_to_database(
+    warehouse: Path,
+    url: str,
+    *,
+    replace: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> CopyResult:
+    """Copy the read tables of ``warehouse`` into the database at ``url``."""
+    import duckdb
+    import ibis
+    import pyarrow as pa
+
+    if not Path(warehouse).is_file():
+        raise InvalidQuery(f"{warehouse} is not a warehouse file: copy from a .duckdb warehouse")
+    started = time.perf_counter()
+    target = connect_url(url)
+    there = set(target.list_tables())
+    clash = sorted(there & set(READ_TABLES))
+    if clash and not replace:
+        raise InvalidQuery(
+            f"{safe_url(url)} already has {', '.join(clash)}: pass --replace to overwrite them"
+        )
+    con = duckdb.connect(str(warehouse), read_only=True)
+    written: dict[str, int] = {}
+    try:
+        total = con.execute("SELECT count(*) FROM trade").fetchall()[0][0]
+        for name in READ_TABLES:
+            schema = ibis.schema(ibis_schema(name))
+            cols = ", ".join(READ_TABLES[name])
+            target.create_table(name, schema=schema, overwrite=replace)
+            reader = con.sql(f"SELECT {cols} FROM {name}").to_arrow_reader(BATCH_ROWS)
+            rows = 0
+            for batch in reader:
+                if batch.num_rows:
+                    table = pa.Table.from_batches([batch]).cast(schema.to_pyarrow())
+                    target.insert(name, table)
+                    rows += batch.num_rows
+                    if name == "trade" and progress is not None:
+                        progress(rows, total)
+            written[name] = rows
+    except duckdb.Error as exc:
+        raise CorridorError(f"cannot read {warehouse}: {_first(exc)}") from exc
+    except CorridorError:
+        raise
+    except Exception as exc:  # the target's driver: one line, no traceback
+        raise CorridorError(f"cannot write to {safe_url(url)}: {_first(exc)}") from exc
+    finally:
+        con.close()
+    if target.name == "postgres":  # fresh statistics, or its planner guesses badly
+        with target.begin() as cur:
+            for name in READ_TABLES:
+                cur.execute(f'ANALYZE "{name}"')
+    return CopyResult(written, time.perf_counter() - started)
