@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Any
 
 import pycountry
-import yaml
+
+from corridor.reference.packaged import load_yaml
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 AREAS_YAML = DATA_DIR / "comtrade_areas.yaml"
@@ -65,7 +66,7 @@ def _dedupe(names: list[str], exclude: str) -> list[str]:
 
 def load_areas(path: Path = AREAS_YAML) -> dict[str, Any]:
     """Read and validate the hand-written Comtrade area table."""
-    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc = load_yaml(path.read_text(encoding="utf-8"))
     seen: set[int] = set()
     for entry in doc["areas"]:
         code = entry["code"]

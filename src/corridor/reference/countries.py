@@ -23,12 +23,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from corridor.errors import UnknownCode, shown
+from corridor.reference.packaged import packaged_text, packaged_yaml
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -51,7 +49,6 @@ __all__ = [
 #: Kinds of area that are not a country: analytics must exclude them from rankings.
 AGGREGATE_KINDS = frozenset({"aggregate", "area_nes", "special"})
 
-_DATA = "corridor.reference"
 
 # Demonyms/adjectives used in claims ("Japanese imports of ...") -> ISO alpha-3.
 _DEMONYMS: dict[str, str] = {
@@ -147,10 +144,6 @@ class Country:
         )
 
 
-def _read_text(name: str) -> str:
-    return resources.files(_DATA).joinpath("data", name).read_text(encoding="utf-8")
-
-
 def _opt_int(value: str) -> int | None:
     return int(value) if value.strip() else None
 
@@ -158,7 +151,7 @@ def _opt_int(value: str) -> int | None:
 @lru_cache(maxsize=1)
 def countries() -> tuple[Country, ...]:
     """Return every known area, sorted by code."""
-    reader = csv.DictReader(io.StringIO(_read_text("countries.csv")))
+    reader = csv.DictReader(io.StringIO(packaged_text("countries.csv")))
     return tuple(
         Country(
             code=int(row["code"]),
@@ -181,7 +174,7 @@ def _by_code() -> dict[int, Country]:
 
 @lru_cache(maxsize=1)
 def _redirects() -> dict[int, int]:
-    doc = yaml.safe_load(_read_text("comtrade_areas.yaml"))
+    doc = packaged_yaml("comtrade_areas.yaml")
     return {e["code"]: e["resolve_to"] for e in doc["areas"] if e.get("resolve_to") is not None}
 
 
@@ -291,7 +284,7 @@ def is_partner_aggregate(code: int) -> bool:
 
 @lru_cache(maxsize=1)
 def _groups_doc() -> dict[str, dict[str, Any]]:
-    return yaml.safe_load(_read_text("groups.yaml"))["groups"]
+    return packaged_yaml("groups.yaml")["groups"]
 
 
 @dataclass(frozen=True)

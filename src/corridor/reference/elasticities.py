@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
 from corridor.errors import InvalidQuery
 
@@ -74,10 +73,9 @@ def _num(value: float | None) -> float | str | None:
 
 @lru_cache(maxsize=1)
 def _doc() -> dict:
-    import yaml
+    from corridor.reference.packaged import packaged_yaml
 
-    text = resources.files("corridor.reference").joinpath("data", "elasticities_hs76.yaml")
-    return yaml.safe_load(text.read_text("utf-8"))["parameters"]
+    return packaged_yaml("elasticities_hs76.yaml")["parameters"]
 
 
 def elasticity(name: str) -> ElasticityRange:

@@ -29,7 +29,6 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from importlib import resources
 from typing import TYPE_CHECKING
 
 from corridor.errors import UnknownCode
@@ -133,15 +132,11 @@ class TariffColumn:
     agreement: Agreement | None = None
 
 
-def _read(name: str) -> str:
-    return resources.files("corridor.reference").joinpath("data", name).read_text("utf-8")
-
-
 @lru_cache(maxsize=1)
 def _doc() -> dict:
-    import yaml
+    from corridor.reference.packaged import packaged_yaml
 
-    return yaml.safe_load(_read("japan_tariff_columns.yaml"))
+    return packaged_yaml("japan_tariff_columns.yaml")
 
 
 def _code(iso3: str) -> int:

@@ -35,12 +35,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib import resources
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import yaml
 
 from corridor.store.schema import TRADE_COLUMNS
 
@@ -74,9 +72,9 @@ def load_calibration() -> dict[str, Any]:
     Returns:
         The parsed YAML: ``meta``, ``targets`` and ``model`` sections.
     """
-    text = resources.files("corridor.sample").joinpath("calibration.yaml").read_text("utf-8")
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return yaml.load(text, Loader=loader)  # a SafeLoader (C version when available)
+    from corridor.reference.packaged import packaged_yaml
+
+    return packaged_yaml("calibration.yaml", "corridor.sample", "")
 
 
 def trade_schema() -> pa.Schema:
