@@ -171,3 +171,23 @@ def test_json_records_without_primary_value_use_cif_and_fob(
         for r in doc["data"]
     ]  # fmt: skip
     assert got == expected
+
+
+def test_no_quality_finding_is_an_answer_not_missing_data(
+    cli, tmp_path: Path, shared_data: Path
+) -> None:
+    """South Africa → Japan is BACI's only chapter-76 corridor into Japan in this cut: the
+    checks find nothing there, which is said as such (it used to claim no data at all)."""
+    path = tmp_path / "BACI_HS92_Y2021_V202301.csv"
+    path.write_bytes((shared_data / BACI).read_bytes())
+    assert cli("ingest", "baci", path).exit_code == 0
+    args = ("quality", "--importer", "JPN", "--hs", "76", "--years", "2021")
+    shown = cli(*args)
+    assert shown.exit_code == 0, shown.output
+    assert "no rows (nothing to report for this scope)" in shown.output
+    assert "reconciled flows to Japan" in shown.output and "no exports" not in shown.output
+    doc = json.loads(cli(*args, "--format", "json").stdout)
+    assert doc["rows"] == [] and doc["provenance"]["datasets"] == ["baci-HS92-V202301"]
+    # an importer with no data at all is still missing data, not an empty answer
+    missing = cli("quality", "--importer", "TUV", "--hs", "76", "--years", "2021")
+    assert missing.exit_code != 0 and "no " in missing.output

@@ -746,6 +746,7 @@ def _similarity(fx: ir.Table, exporter: Any, rivals: ir.Table, measure: str) -> 
     uses_side=False,
     uses_measure=False,
     reads_slice=False,
+    empty_is_answer=True,
 )  # fmt: skip
 def quality(f: Frame) -> ir.Table:
     """Row-level checks for the scope plus unit-value outliers of the market."""

@@ -174,6 +174,8 @@ class Indicator:
         reads_slice: reads only the corridor's rows (flows into the importer in the HS scope
             and years), so it can run on the session's slice; False: reads the whole table
             (e.g. every exporter's exports, the importer's own exports).
+        empty_is_answer: no rows is an answer (e.g. no data-quality finding), not missing
+            data.
     """
 
     name: str
@@ -187,6 +189,7 @@ class Indicator:
     uses_side: bool = True
     uses_measure: bool = True
     reads_slice: bool = True
+    empty_is_answer: bool = False
 
     @property
     def schema(self) -> str:

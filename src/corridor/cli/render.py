@@ -69,7 +69,7 @@ def table(
     for row in rows:
         t.add_row(*(escape(fmt_value(row.get(c.name), c.unit)) for c in columns))
     console = stdout()
-    console.print(t)
+    console.print(t if rows else f"{escape(title)}: no rows (nothing to report for this scope)")
     for line in footer:
         console.print(f"[dim]{escape(line)}[/]")
 

@@ -486,7 +486,7 @@ class Session:
         names, rows = self._execute(name, plan.shape, plan.values)
         if names != [c.name for c in ind.columns]:  # a plan out of step with its declaration
             raise CorridorError(f"indicator {name} returned columns {names}")
-        if not rows:
+        if not rows and not ind.empty_is_answer:
             raise NotFound(self.missing(side=plan.shape.side))
         return Result(
             indicator=name,

@@ -112,6 +112,9 @@ def build(s: Session) -> Section:
         q = w.market(s).indicator("quality")
     except NotFound:
         return sec
+    if not len(q):
+        sec.notes.append("The data-quality checks found nothing to report on these rows.")
+        return sec
     counts: dict[tuple[str, str], int] = {}
     for r in q.to_pylist():
         key = (r["check"], r["severity"])
