@@ -180,3 +180,40 @@ def test_a_narrower_question_reads_the_wider_slice_and_answers_the_same(
         Session(cat, _query(years=narrow)).indicator("partners")
         Session(cat, _query(years=wide)).indicator("partners")
         assert len(cat.__dict__["_temp"]) == 2
+
+
+@pytest.mark.parametrize("name", ["partners", "prices"])
+def test_a_narrower_years_question_is_cut_from_the_wider_rows(sample_path: Path, name: str):
+    """Per-year indicators: a derived session's years are cut from the rows its parent's
+    wider range already read (no statement), and equal a question asked on its own."""
+    from corridor.analytics.registry import INDICATORS as REGISTRY
+
+    assert REGISTRY[name].per_year
+    with Catalog(sample_path) as cat:
+        s = Session(cat, _query(years=(2015, 2024)))
+        s.indicator(name)
+        for years in [(2024, 2024), (2016, 2020), (2015, 2015)]:
+            narrow = s.derive(years=years)
+            narrow.coverage  # noqa: B018  (its own probe: the indicator alone is under test)
+            before = cat.statements
+            got = narrow.indicator(name)
+            assert cat.statements == before, years  # no statement: cut from the wider rows
+            assert {r["year"] for r in got.to_pylist()} <= set(range(years[0], years[1] + 1))
+            assert got.provenance.years == narrow.provenance().years
+            with Catalog(sample_path) as fresh:
+                alone = Session(fresh, _query(years=years)).indicator(name)
+            assert _close(got.to_pylist(), alone.to_pylist()), (name, years)
+
+
+def _close(a: list[dict], b: list[dict]) -> bool:
+    if len(a) != len(b):
+        return False
+    for x, y in zip(a, b, strict=True):
+        for k, v in y.items():
+            w = x[k]
+            if isinstance(v, float) and isinstance(w, float):
+                if not math.isclose(w, v, rel_tol=1e-12, abs_tol=1e-9):
+                    return False
+            elif w != v:
+                return False
+    return True

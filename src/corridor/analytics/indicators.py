@@ -147,6 +147,7 @@ def coverage(f: Frame) -> ir.Table:
     order=("year", "rank", "supplier"),
     lookback=1,
     notes=("World (0) is excluded; n.e.s. areas are in the total but not ranked.",),
+    per_year=True,
 )  # fmt: skip
 def partners(f: Frame) -> ir.Table:
     """Supplier table with the year-before comparison, names, trimmed to the years asked."""
@@ -427,6 +428,7 @@ def _group_shares(f: Frame, s: ir.Table) -> ir.Table:
     ),
     order=("year", "hs_code", "supplier"),
     notes=("Unit values use rows that carry both value and weight; others are counted.",),
+    per_year=True,
 )  # fmt: skip
 def prices(f: Frame) -> ir.Table:
     """Unit values with outlier flags and premiums (the exporter's lines when one is named)."""

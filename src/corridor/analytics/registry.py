@@ -176,6 +176,8 @@ class Indicator:
             (e.g. every exporter's exports, the importer's own exports).
         empty_is_answer: no rows is an answer (e.g. no data-quality finding), not missing
             data.
+        per_year: a year's rows depend only on that year and its lookback, so the rows of a
+            narrower year range are the wider range's rows in those years.
     """
 
     name: str
@@ -190,6 +192,7 @@ class Indicator:
     uses_measure: bool = True
     reads_slice: bool = True
     empty_is_answer: bool = False
+    per_year: bool = False
 
     @property
     def schema(self) -> str:

@@ -83,6 +83,10 @@ class _Plan:
     measure: str
 
 
+#: the parameters that carry a question's years (the rest of a plan is the same for any range)
+_YEAR_VALUES = frozenset({"year_from", "year_to", "year_lb"})
+
+
 def _sorted(values: Any) -> tuple:
     return tuple(sorted(v for v in (values or []) if v is not None and v != ""))
 
@@ -106,6 +110,8 @@ class Session:
             plans = plan_cache(get_settings().cache_dir / "plans")
         self.plans = plans
         self._results: dict[tuple, Result] = {}
+        # per-year rows by plan without its years, shared by the sessions derived from this one
+        self._by_year: dict[tuple, list[tuple[tuple[int, int], list[str], list[tuple]]]] = {}
         self.decisions: list[str] = []
 
     # -- what the data holds ---------------------------------------------------------------
@@ -409,6 +415,7 @@ class Session:
         key = ("derive", tuple(sorted((k, repr(v)) for k, v in changes.items())))
         if key not in self._results:
             other = Session(self.catalog, self.query.replace(**changes), plans=self.plans)
+            other._by_year = self._by_year
             if all(k in ("exporter", "measure", "side", "top_n", "base_year") for k in changes):
                 other.__dict__["coverage"] = self.coverage  # same scope: no second probe
             self._results[key] = other  # type: ignore[assignment]
@@ -480,10 +487,25 @@ class Session:
         )
         return _Plan(ind, shape, self._values(**extra), tuple(used), flow, measure)
 
+    def _rows(self, name: str, plan: _Plan) -> tuple[list[str], list[tuple]]:
+        """The plan's rows: run, or (per-year indicators) cut from a wider range already run."""
+        years = self.query.years
+        if not (plan.indicator.per_year and years):
+            return self._execute(name, plan.shape, plan.values)
+        key = (name, plan.shape, tuple(sorted(
+            (k, v) for k, v in plan.values.items() if k not in _YEAR_VALUES)))  # fmt: skip
+        for (lo, hi), names, rows in self._by_year.get(key, ()):
+            if lo <= years[0] and years[1] <= hi:
+                at = names.index("year")
+                return names, [r for r in rows if years[0] <= r[at] <= years[1]]
+        names, rows = self._execute(name, plan.shape, plan.values)
+        self._by_year.setdefault(key, []).append((years, names, rows))
+        return names, rows
+
     def _run(self, name: str) -> Result:
         plan = self._plan(name)
         ind = plan.indicator
-        names, rows = self._execute(name, plan.shape, plan.values)
+        names, rows = self._rows(name, plan)
         if names != [c.name for c in ind.columns]:  # a plan out of step with its declaration
             raise CorridorError(f"indicator {name} returned columns {names}")
         if not rows and not ind.empty_is_answer:

@@ -182,7 +182,8 @@ def whatif(session: Session) -> WhatIf:
         return WhatIf(None, None, str(exc), None, str(exc))
     shocked, shock_missing = None, None
     try:
-        partners = [r for r in s.indicator("partners").to_pylist() if r["year"] == year]
+        market = s.derive(exporter=None) if s.query.exporter is not None else s
+        partners = [r for r in market.indicator("partners").to_pylist() if r["year"] == year]
         top = min((r for r in partners if r["rank"] is not None), key=lambda r: r["rank"])
         shocked = shock(session, {top["supplier"]: 1.0}, base_year=year)
     except (CorridorError, ValueError) as exc:
