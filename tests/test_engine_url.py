@@ -115,10 +115,14 @@ def test_brief_on_postgres_has_duckdb_numbers(loaded, cli, tmp_path, monkeypatch
     monkeypatch.setenv("CORRIDOR_ENGINE_URL", loaded["url"])
     duck, pg = brief("duckdb"), brief("url")
     assert pg["query"]["engine"] == "url" and len(pg["sections"]) >= 10
+    # provenance names where the rows were read: the database, not the warehouse file
+    assert pg["provenance"]["warehouse"] == loaded["url"]
+    assert duck["provenance"]["warehouse"] == str(loaded["warehouse"])
     for doc in (duck, pg):
         doc.pop("generated_at")
-    # the same document but for the engine's name (and sums' last digits: another order)
-    pg = json.loads(json.dumps(pg).replace('"engine": "url"', '"engine": "duckdb"'))
+    # the same document but for the engine (and sums' last digits: another order)
+    text = json.dumps(pg).replace('"engine": "url"', '"engine": "duckdb"')
+    pg = json.loads(text.replace(json.dumps(loaded["url"]), json.dumps(str(loaded["warehouse"]))))
     assert differences(duck, pg) == []
 
 
@@ -129,7 +133,8 @@ def test_check_on_postgres_gives_the_same_verdicts(loaded, cli, monkeypatch) -> 
         r = cli("check", CLAIM, "--engine", engine, "--format", "json",
                 warehouse=loaded["warehouse"])  # fmt: skip
         assert r.exit_code in (0, 1), r.output  # 1: a claim the data contradicts
-        out[engine] = json.loads(r.stdout.replace(f'"{engine}"', '"ENGINE"'))
+        text = r.stdout.replace(json.dumps(loaded["url"]), json.dumps(str(loaded["warehouse"])))
+        out[engine] = json.loads(text.replace(f'"{engine}"', '"ENGINE"'))
         out[engine].pop("statements")  # how many reads each engine needed differs
     assert differences(out["duckdb"], out["url"]) == []
     assert "contradicted" in json.dumps(out["url"])
@@ -148,3 +153,14 @@ def test_a_bad_url_is_one_line_without_the_password(make_sample, tmp_path, cli) 
     assert r.exit_code == 1 and "Traceback" not in r.output
     assert "s3cret-pw" not in r.output and "bob:***@localhost" in r.output
     assert len(r.output.strip().splitlines()) == 1
+
+
+def test_provenance_names_the_database_without_its_password(make_sample, tmp_path, monkeypatch):
+    from corridor.store.catalog import Catalog
+
+    wh = make_sample(tmp_path)
+    monkeypatch.setenv("CORRIDOR_ENGINE_URL", "postgres://bob:s3cret-pw@db.example:5432/trade")
+    with Catalog(wh, engine="url") as cat:
+        assert cat.reads_from == "postgres://bob:***@db.example:5432/trade"
+    with Catalog(wh) as cat:
+        assert cat.reads_from == str(wh)

@@ -272,7 +272,7 @@ class Session:
             retrieved_at=(times[0], times[-1]) if times else (),
             synthetic=any(c.synthetic for c in used),
             engine=self.catalog.engine,
-            warehouse=str(self.catalog.path),
+            warehouse=self.catalog.reads_from,
             decisions=tuple(self.decisions),
         )
 
@@ -301,7 +301,7 @@ class Session:
             }[side]
         years = f" in {q.years[0]}–{q.years[1]}" if q.years else ""
         ds = f" in dataset {q.dataset}" if q.dataset else ""
-        where = str(self.catalog.path)
+        where = self.catalog.reads_from
         settings = get_settings()
         sample = settings.sample_warehouse_path
         if sample.is_file() and sample.resolve() != self.catalog.path.resolve():

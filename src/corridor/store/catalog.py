@@ -219,6 +219,15 @@ class Catalog:
         return f"{self.engine}:{self.path}"
 
     @property
+    def reads_from(self) -> str:
+        """Where the trade rows are read: the warehouse path, or the database URL (no password)."""
+        if self.engine == "url":
+            from corridor.store.database import safe_url
+
+            return safe_url(os.environ.get("CORRIDOR_ENGINE_URL", ""))
+        return str(self.path)
+
+    @property
     def is_parquet(self) -> bool:
         """True when the catalog reads a Parquet export (a directory with a manifest)."""
         return self.parquet is not None

@@ -268,7 +268,7 @@ _CLAUSE_CLI = re.compile(r"\s*[—;:,]\s*[^—;:]*(?:--[a-z]|`)[^—;:]*")
 
 def plain(message: str, s: Session) -> str:
     """A message for a reader of the brief: no command lines, options or file paths."""
-    text = message.replace(f" in {s.catalog.path}", "")
+    text = message.replace(f" in {s.catalog.reads_from}", "")
     head, dash, tail = text.partition(" — ")
     if dash and ("--" in tail or "`" in tail or "corridor " in tail):
         text = head

@@ -192,7 +192,7 @@ class Checker:
             ds = f" in dataset {self.dataset}" if self.dataset else ""
             reason = (
                 "the data cannot settle the claim: no trade flows into "
-                f"{claim.importer_label} for HS {scopes}{ds} in {self.catalog.path}"
+                f"{claim.importer_label} for HS {scopes}{ds} in {self.catalog.reads_from}"
             )
             return Evaluation(verdict=Verdict.unverifiable, reason=reason, findings=[])
         findings = [

@@ -118,7 +118,7 @@ def base_session(session: Session, base_year: int | None) -> tuple[Session, int]
         year = min(last, asked[1]) if asked else last
     else:
         year = parse_years(base_year)[0]  # type: ignore[index]
-    where = f"{scope_words(session)} in {session.catalog.path}"
+    where = f"{scope_words(session)} in {session.catalog.reads_from}"
     held = f"{first}–{last}" if first != last else str(first)
     if not first <= year <= last:
         raise NotFound(f"base year {year}: no data for {where} (years with data: {held})")
