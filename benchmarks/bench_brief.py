@@ -30,6 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from children import user_env
+
 HERE = Path(__file__).resolve().parent
 CLI = [str(Path(sys.executable).parent / "corridor")]  # the installed console script
 TARGETS = {"brief_s": 2.5, "statements": 15, "demo_from_empty_s": 20.0}
@@ -72,8 +74,7 @@ def main() -> None:
                                     "brief_cold_caches_s": [], "brief_no_pdf_s": []}  # fmt: skip
     load_start = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
-        env = os.environ | {"CORRIDOR_DATA_DIR": f"{tmp}/data",
-                            "CORRIDOR_CACHE_DIR": f"{tmp}/cache"}  # fmt: skip
+        env = user_env(CORRIDOR_DATA_DIR=f"{tmp}/data", CORRIDOR_CACHE_DIR=f"{tmp}/cache")
         env.pop("CORRIDOR_WAREHOUSE", None)
         runs["demo_from_empty_s"].append(timed(["demo"], env, "demo_from_empty_s"))
         wh = f"{tmp}/data/sample.duckdb"

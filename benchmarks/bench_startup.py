@@ -18,6 +18,8 @@ import sys
 import time
 from pathlib import Path
 
+from children import user_env
+
 HERE = Path(__file__).resolve().parent
 TARGET_S = 0.5
 OPEN_TARGET_MS = 50.0
@@ -43,7 +45,7 @@ def time_help() -> float:
     """Wall time of one `corridor --help` in a fresh interpreter."""
     exe = Path(sys.executable).with_name("corridor")
     start = time.perf_counter()
-    subprocess.run([str(exe), "--help"], check=True, capture_output=True, env=os.environ.copy())
+    subprocess.run([str(exe), "--help"], check=True, capture_output=True, env=user_env())
     return time.perf_counter() - start
 
 
@@ -58,7 +60,7 @@ def time_open(tmp: Path) -> dict:
     fresh, bare = [], []
     for _ in range(RUNS):
         out = subprocess.run([sys.executable, "-c", OPEN_CHILD, str(path)], check=True,
-                             capture_output=True, text=True, env=os.environ.copy())  # fmt: skip
+                             capture_output=True, text=True, env=user_env())  # fmt: skip
         took, floor = map(float, out.stdout.split()[-2:])
         fresh.append(took)
         bare.append(floor)
