@@ -164,3 +164,36 @@ def test_provenance_names_the_database_without_its_password(make_sample, tmp_pat
         assert cat.reads_from == "postgres://bob:***@db.example:5432/trade"
     with Catalog(wh) as cat:
         assert cat.reads_from == str(wh)
+
+
+def test_an_interrupted_copy_leaves_the_live_tables_whole(loaded, monkeypatch) -> None:
+    """A connection lost in the middle of ``trade``: the error is one line, the tables
+    ``--engine url`` reads keep their last complete copy, and the next copy cleans up."""
+    from ibis.backends.postgres import Backend
+
+    from corridor.errors import CorridorError
+    from corridor.store import database
+    from corridor.store.database import STAGING, connect_url, copy_to_database
+
+    monkeypatch.setattr(database, "BATCH_ROWS", 1_000)
+    insert = Backend.insert
+    calls = {"trade": 0}
+
+    def failing(self, name, obj, *args, **kwargs):
+        if name == STAGING + "trade":
+            calls["trade"] += 1
+            if calls["trade"] == 3:
+                raise OSError("server closed the connection unexpectedly")
+        return insert(self, name, obj, *args, **kwargs)
+
+    monkeypatch.setattr(Backend, "insert", failing)
+    with pytest.raises(CorridorError) as err:
+        copy_to_database(loaded["warehouse"], loaded["url"], replace=True)
+    assert "server closed the connection" in str(err.value) and "\n" not in str(err.value)
+    pg = connect_url(loaded["url"])
+    assert pg.table("trade").count().to_pyarrow().as_py() == loaded["tables"]["trade"]
+    assert STAGING + "trade" in pg.list_tables()  # the partial copy, never read
+    monkeypatch.setattr(Backend, "insert", insert)
+    again = copy_to_database(loaded["warehouse"], loaded["url"], replace=True)
+    assert again.tables == loaded["tables"]
+    assert not [t for t in connect_url(loaded["url"]).list_tables() if t.startswith(STAGING)]
