@@ -1,4 +1,4 @@
-"""``corridor export ...``: the warehouse as Hive-partitioned Parquet, and its check."""
+"""``corridor export ...``: the warehouse as Parquet (and its check), or into a database."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ import typer
 
 __all__ = ["app"]
 
-app = typer.Typer(no_args_is_help=True, help="Export the warehouse as Parquet; verify an export.")
+app = typer.Typer(
+    no_args_is_help=True,
+    help="Export the warehouse as Parquet (verify an export) or copy it into a database.",
+)
 
 
 @app.command("parquet")
