@@ -133,6 +133,8 @@ def test_check_on_postgres_gives_the_same_verdicts(loaded, cli, monkeypatch) -> 
         r = cli("check", CLAIM, "--engine", engine, "--format", "json",
                 warehouse=loaded["warehouse"])  # fmt: skip
         assert r.exit_code in (0, 1), r.output  # 1: a claim the data contradicts
+        if engine == "url":  # the verdicts say where their rows were read
+            assert json.loads(r.stdout)["warehouse"] == loaded["url"]
         text = r.stdout.replace(json.dumps(loaded["url"]), json.dumps(str(loaded["warehouse"])))
         out[engine] = json.loads(text.replace(f'"{engine}"', '"ENGINE"'))
         out[engine].pop("statements")  # how many reads each engine needed differs

@@ -142,7 +142,7 @@ def register(app: typer.Typer) -> None:
         with Catalog(warehouse_path(ctx), engine=engine) as catalog:
             checker = Checker(catalog, tol, dataset)
             results = [checker.check(c, cid) for cid, c in claims]
-            doc = CheckDocument(tolerances=tol, warehouse=str(catalog.path), engine=engine,
+            doc = CheckDocument(tolerances=tol, warehouse=catalog.reads_from, engine=engine,
                                 statements=catalog.statements, results=results,
                                 errors=errors)  # fmt: skip
         _render(doc, fmt)
