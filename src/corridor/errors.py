@@ -102,3 +102,11 @@ def one_line(message: str, limit: int = 800) -> str:
         return flat
     half = (limit - 3) // 2
     return flat[:half] + " … " + flat[-half:]
+
+
+def first_line(exc: BaseException, empty: str | None = None) -> str:
+    """The first line of an exception's message (``empty``, or its type's name, if none)."""
+    text = str(exc).strip()
+    if text:
+        return text.splitlines()[0]
+    return type(exc).__name__ if empty is None else empty

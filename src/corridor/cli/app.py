@@ -15,7 +15,7 @@ from typer.core import TyperGroup
 
 from corridor import __version__
 from corridor.cli.output import Format, emit_rows, stderr
-from corridor.errors import CorridorError, one_line
+from corridor.errors import CorridorError, first_line, one_line
 
 __all__ = ["app", "main"]
 
@@ -110,7 +110,7 @@ class CorridorGroup(TyperGroup):
             state = ctx.find_object(State)
             if state and state.debug:
                 raise
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            first = first_line(exc, "")
             typer.echo(
                 f"internal error: {type(exc).__name__}: {first} — please report it; "
                 "--debug shows the traceback",

@@ -18,7 +18,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from corridor.errors import CorridorError
+from corridor.errors import CorridorError, first_line
 
 if TYPE_CHECKING:
     from corridor.services.brief import Section
@@ -56,8 +56,7 @@ def _warm(pdf: bool) -> None:
 
             weasyprint.HTML(string="<p>.</p>").render()  # loads fonts once
     except Exception as exc:  # ImportError, or OSError when Pango is missing
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        _FAILED = f"{type(exc).__name__}: {first}"
+        _FAILED = f"{type(exc).__name__}: {first_line(exc)}"
 
 
 def _ok() -> None:
@@ -214,7 +213,7 @@ class _renderers:
 
     def __exit__(self, kind: type | None, exc: BaseException | None, tb: object) -> None:
         if kind is not None and issubclass(kind, ImportError | OSError):
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else kind.__name__
+            first = first_line(exc) if exc is not None else kind.__name__
             raise CorridorError(
                 f"the brief's renderers cannot start ({kind.__name__}: {first}) — reinstall "
                 "corridor (`pip install corridor`) or, for the PDF only, use --no-pdf"

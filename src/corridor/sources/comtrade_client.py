@@ -42,6 +42,7 @@ from corridor.errors import (
     ParseError,
     RateLimited,
     SourceUnavailable,
+    first_line,
 )
 from corridor.sources.api_key import KeyScrubber, validate_key
 from corridor.store.archive import redact_url
@@ -357,7 +358,7 @@ class ComtradeClient:
     def _transport_error(self, exc: Exception, safe: str) -> _Retry:
         import httpx
 
-        reason = self._scrub(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        reason = self._scrub(first_line(exc))
         if isinstance(exc, httpx.TimeoutException):
             error = SourceUnavailable(f"{safe}: no answer within {self._timeout:g} s (timeout)")
         elif isinstance(exc, httpx.DecodingError):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from corridor.errors import InputFileError, InvalidQuery
+from corridor.errors import InputFileError, InvalidQuery, first_line
 from corridor.reference.codes import FLOWS, HS_REVISIONS
 from corridor.sources.registry import FileKind
 from corridor.store.plan import DatasetInfo, LoadPlan, RawFile, sql_str
@@ -196,7 +196,7 @@ def table_plan(raw: RawFile, spec: TableSpec) -> LoadPlan:
     try:
         columns = _file_columns(relation)
     except duckdb.Error as exc:
-        first = str(exc).strip().splitlines()[0]
+        first = first_line(exc)
         raise InputFileError(f"{raw.path}: cannot read as {suffix or 'CSV'}: {first}") from exc
     absent = [c for c in spec.mapping.values() if c not in columns]
     if absent:

@@ -27,7 +27,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from corridor.errors import CorridorError, InvalidQuery, NotFound
+from corridor.errors import CorridorError, InvalidQuery, NotFound, first_line
 from corridor.reference.record import READ_TABLES
 
 if TYPE_CHECKING:
@@ -123,7 +123,7 @@ class Catalog:
         try:
             self._con: duckdb.DuckDBPyConnection = duckdb.connect(str(self.path), read_only=True)
         except duckdb.Error as exc:
-            first = str(exc).strip().splitlines()[0]
+            first = first_line(exc)
             raise CorridorError(f"cannot open warehouse {self.path}: {first}") from exc
         self._check_schema()
 
@@ -248,7 +248,7 @@ class Catalog:
             names = [d[0] for d in cur.description]
             return names, cur.fetchall()
         except duckdb.Error as exc:
-            first = str(exc).strip().splitlines()[0]
+            first = first_line(exc)
             raise CorridorError(f"query failed on {self.label}: {first}") from exc
 
     #: temporary tables kept at once (least recently used dropped first; see temp_table)
@@ -278,7 +278,7 @@ class Catalog:
         try:
             self._con.execute(f"CREATE TEMP TABLE {name} AS {sql}", params or {})
         except duckdb.Error as exc:
-            first = str(exc).strip().splitlines()[0]
+            first = first_line(exc)
             raise CorridorError(f"query failed on {self.label}: {first}") from exc
         names[key] = name
         while len(names) > self.TEMP_TABLES:

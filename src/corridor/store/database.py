@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from corridor.errors import CorridorError, InvalidQuery
+from corridor.errors import CorridorError, InvalidQuery, first_line
 from corridor.reference.record import READ_TABLES, ibis_schema
 
 if TYPE_CHECKING:
@@ -51,13 +51,9 @@ def connect_url(url: str) -> BaseBackend:
         return ibis.connect(url)
     except Exception as exc:  # driver errors differ per backend: one line for each
         raise CorridorError(
-            f"cannot connect to {safe_url(url)}: {_first(exc)} (an Ibis URL is expected, "
+            f"cannot connect to {safe_url(url)}: {first_line(exc)} (an Ibis URL is expected, "
             "e.g. postgres://user@host:5432/db)"
         ) from exc
-
-
-def _first(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 def safe_url(url: str) -> str:
@@ -108,11 +104,11 @@ def copy_to_database(
             con.close()
         _swap_in(target)
     except duckdb.Error as exc:
-        raise CorridorError(f"cannot read {warehouse}: {_first(exc)}") from exc
+        raise CorridorError(f"cannot read {warehouse}: {first_line(exc)}") from exc
     except CorridorError:
         raise
     except Exception as exc:  # the target's driver: one line, no traceback
-        raise CorridorError(f"cannot write to {safe_url(url)}: {_first(exc)}") from exc
+        raise CorridorError(f"cannot write to {safe_url(url)}: {first_line(exc)}") from exc
     return CopyResult(written, time.perf_counter() - started)
 
 

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from corridor import __version__
-from corridor.errors import CorridorError, DataQualityError, InvalidQuery, NotFound
+from corridor.errors import CorridorError, DataQualityError, InvalidQuery, NotFound, first_line
 from corridor.reference.record import TRADE_COLUMNS
 
 if TYPE_CHECKING:
@@ -309,7 +309,7 @@ def export_parquet(
     try:
         con = duckdb.connect(str(warehouse), read_only=True)
     except duckdb.Error as exc:
-        first = str(exc).strip().splitlines()[0]
+        first = first_line(exc)
         raise CorridorError(f"cannot open warehouse {warehouse}: {first}") from exc
     try:
         from corridor.settings import get_settings

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from corridor.errors import InvalidQuery
+from corridor.errors import InvalidQuery, first_line
 from corridor.services.claims import grammar as g
 from corridor.services.claims.models import Claim, Sense
 
@@ -449,7 +449,7 @@ def claim_from_mapping(item: dict[str, Any]) -> Claim:
     except InvalidQuery:
         raise
     except (ValidationError, ValueError, TypeError, KeyError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        first = first_line(exc)
         raise InvalidQuery(
             f"claim {clip(repr(item), 120)}: {clip(first, 120)} (keys: see docs/claims.md)"
         ) from None
