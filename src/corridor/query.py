@@ -21,11 +21,12 @@ from corridor.reference.codes import YEAR_MAX, YEAR_MIN
 if TYPE_CHECKING:
     from corridor.reference.countries import Country
 
-__all__ = ["ENGINES", "MEASURES", "SIDES", "CorridorQuery", "parse_years"]
+__all__ = ["ENGINES", "FREQS", "MEASURES", "SIDES", "CorridorQuery", "parse_years"]
 
 SIDES = ("auto", "importer", "exporter")
 MEASURES = ("auto", "value", "weight")
 ENGINES = ("duckdb", "spark", "url")
+FREQS = ("A", "M")
 LEVELS = (2, 4, 6)
 MAX_TOP_N = 50
 
@@ -103,6 +104,8 @@ class CorridorQuery:
         engine: ``duckdb`` (default), ``spark`` or ``url``.
         top_n: N of "top-N" figures.
         base_year: base of growth indices (default: the first year).
+        freq: ``A`` (annual rows, every indicator) or ``M`` (monthly rows: the indicators
+            that answer by month, e.g. ``periods`` and the forecast).
     """
 
     importer: Any = "JPN"
@@ -116,6 +119,7 @@ class CorridorQuery:
     engine: str = "duckdb"
     top_n: int = 5
     base_year: int | None = None
+    freq: str = "A"
     _checked: bool = field(default=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -138,6 +142,7 @@ class CorridorQuery:
         _choice("side", self.side, SIDES)
         _choice("measure", self.measure, MEASURES)
         _choice("engine", self.engine, ENGINES)
+        set_(self, "freq", _choice("freq", str(self.freq).upper(), FREQS))
         if self.level is not None:
             _choice("level", self.level, LEVELS)
             finest = max(len(h) for h in self.hs)

@@ -93,7 +93,8 @@ def coverage(f: Frame) -> ir.Table:
         # the side's own filter first: each branch is a scan the row layout can skip on
         # (an OR of the two, or a shared subquery, would read the whole HS scope)
         t = f.trade.filter(f.trade.flow == flow, f.trade[column] == f.p.importer)
-        t = classic_totals(t).filter(hs_match(t, f.hs), t.hs_level >= f.hs_min_level)
+        t = classic_totals(t, f.shape.freq)  # type: ignore[arg-type]
+        t = t.filter(hs_match(t, f.hs), t.hs_level >= f.hs_min_level)
         if years:
             t = t.filter(t.year.between(*years))
         return t.mutate(side=ibis.literal(label))
@@ -256,6 +257,46 @@ def summary(f: Frame) -> ir.Table:
     t = f.in_years(t)
     t = t.mutate(unit_value_usd_per_kg=t.value_usd / t.weight_kg.nullif(0))
     return _with_cagr(t, {"value_usd": "cagr_value", "weight_kg": "cagr_weight"})
+
+
+@indicator(
+    name="periods",
+    title="The market's total and the exporter's amount per period (year, or month with "
+    "--freq M), in the measure.",
+    columns=(
+        C("period", U.TEXT, "'2017' (annual) or '201703' (monthly)", "string"),
+        YEAR,
+        C("market_total", U.MEASURE, "the market's total over all partners except World"),
+        C("suppliers", U.COUNT, "supplying countries", "int64"),
+        C("exporter_amount", U.MEASURE, "the exporter's amount (NULL: not reported, or no "
+          "exporter asked)"),
+        C("exporter_rows", U.COUNT, "the exporter's rows in the period (0: not among the "
+          "market's suppliers; NULL: no exporter asked)", "int64"),
+    ),
+    order=("period",),
+    notes=("World (0) is excluded; n.e.s. areas are in the total.",),
+    monthly=True,
+)  # fmt: skip
+def periods(f: Frame) -> ir.Table:
+    """One row per period the market reported: its total, and the exporter's part of it."""
+    import ibis
+
+    from corridor.analytics.suppliers import supplier_table
+
+    flows = f.flows
+    if f.shape.freq == "A":
+        flows = flows.mutate(period=flows.year.cast("string"))
+    t = supplier_table(flows, _measure(f), by=("period", "year"))
+    market = {"market_total": t.market_total.max(), "suppliers": t.is_country.sum().cast("int64")}
+    if not f.shape.has_exporter:
+        a = t.group_by(["period", "year"]).aggregate(**market)
+        return a.mutate(exporter_amount=ibis.null("float64"), exporter_rows=ibis.null("int64"))
+    mine = t.supplier == f.p.exporter
+    return t.group_by(["period", "year"]).aggregate(
+        **market,
+        exporter_amount=t[_measure(f)].sum(where=mine),
+        exporter_rows=t.rows.sum(where=mine).fill_null(0).cast("int64"),
+    )
 
 
 def _with_cagr(t: ir.Table, columns: dict[str, str]) -> ir.Table:

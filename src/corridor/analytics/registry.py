@@ -42,6 +42,8 @@ class Shape:
         level: the HS level summed, or None for the finest level present.
         lookback: years read before ``$year_from`` (changes on the year before).
         extra: indicator-specific structure (e.g. the mirror's second dataset).
+        freq: ``A`` (annual rows) or ``M`` (monthly rows; only indicators declared
+            ``monthly`` run on them).
     """
 
     side: str
@@ -53,6 +55,7 @@ class Shape:
     level: int | None
     lookback: int = 0
     extra: tuple[Any, ...] = ()
+    freq: str = "A"
 
 
 class Frame:
@@ -132,6 +135,7 @@ class Frame:
             level=self.shape.level,
             importer=self.p.importer,
             hs_min_level=self.hs_min_level,
+            freq=self.shape.freq,  # type: ignore[arg-type]
         )
 
     def in_years(self, t: ir.Table) -> ir.Table:
@@ -178,6 +182,7 @@ class Indicator:
             data.
         per_year: a year's rows depend only on that year and its lookback, so the rows of a
             narrower year range are the wider range's rows in those years.
+        monthly: answers monthly questions too (rows by ``period``); the others are annual.
     """
 
     name: str
@@ -193,6 +198,7 @@ class Indicator:
     reads_slice: bool = True
     empty_is_answer: bool = False
     per_year: bool = False
+    monthly: bool = False
 
     @property
     def schema(self) -> str:
@@ -227,8 +233,9 @@ def indicator(**spec: Any) -> Callable[[Callable[[Frame], ir.Table]], Indicator]
 def slice_expression(frame: Frame) -> ir.Table:
     """The corridor's rows: flows into the importer (both reports) in the HS scope and years.
 
-    Classic annual totals of flow M reported by the importer and flow X reported to it, at
-    every HS level inside the scope, from the year before the first (changes) to the last.
+    Classic totals (of the shape's frequency) of flow M reported by the importer and flow X
+    reported to it, at every HS level inside the scope, from the year before the first
+    (changes) to the last.
     Each side is its own scan so that the row layout's zone maps skip the rest of the table.
     A session materialises this once (a temporary table) and runs its indicators on it.
     """
@@ -239,7 +246,8 @@ def slice_expression(frame: Frame) -> ir.Table:
 
     def side(flow: str, column: str) -> ir.Table:
         t = trade.filter(trade.flow == flow, trade[column] == frame.p.importer)
-        t = classic_totals(t).filter(hs_match(t, frame.hs), t.hs_level >= frame.hs_min_level)
+        t = classic_totals(t, frame.shape.freq)  # type: ignore[arg-type]
+        t = t.filter(hs_match(t, frame.hs), t.hs_level >= frame.hs_min_level)
         return t.filter(t.year.between(*years)) if years else t
 
     return side("M", "reporter").union(side("X", "partner"))

@@ -2,8 +2,9 @@
 
 Every indicator starts here, so double counting is ruled out in one place: rows are
 classic totals (partner2 = World, customs C00, transport 0, or not broken down at all),
-annual (``freq = 'A'``), World (0) is kept apart from partner rows, re-exports and re-imports
-(flows RX/RM) are left out, and one HS level is summed, never several.
+of one frequency (annual, ``freq = 'A'``, unless a question asks for months), World (0) is
+kept apart from partner rows, re-exports and re-imports (flows RX/RM) are left out, and one
+HS level is summed, never several.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MEASURE_COLUMNS",
     "WORLD",
+    "Freq",
     "Measure",
     "Scope",
     "Side",
@@ -33,6 +35,7 @@ __all__ = [
 
 Measure = Literal["value", "weight"]
 Side = Literal["importer", "exporter"]
+Freq = Literal["A", "M"]
 MEASURE_COLUMNS: dict[str, str] = {"value": "value_usd", "weight": "net_weight_kg"}
 WORLD = 0
 
@@ -89,10 +92,10 @@ class Scope:
     hs_min_level: int | None = None
 
 
-def classic_totals(t: ir.Table) -> ir.Table:
-    """Keep annual rows that are totals over partner2, customs procedure and transport mode."""
+def classic_totals(t: ir.Table, freq: Freq = "A") -> ir.Table:
+    """Keep ``freq`` rows (A annual, M monthly): totals over partner2, customs and transport."""
     return t.filter(
-        t.freq == "A",
+        t.freq == freq,
         t.partner2.isnull() | (t.partner2 == 0),
         t.customs_code.isnull() | (t.customs_code == "C00"),
         t.mot_code.isnull() | (t.mot_code == 0),
@@ -145,14 +148,16 @@ def bilateral(
     level: int | None = None,
     importer: int | ir.IntegerValue | None = None,
     hs_min_level: int | None = None,
+    freq: Freq = "A",
 ) -> ir.Table:
     """Flows between countries as seen from one reporting side, one HS level.
 
-    Returns the columns of ``FLOW_COLUMNS``: ``importer`` and ``supplier`` (the exporter) are
-    Comtrade area codes, ``value`` is USD (CIF on the importer side, FOB on the exporter
-    side and for BACI), ``weight`` is kg; NULL means not reported. Partner World (0) rows are
-    kept (``supplier == 0`` on the importer side, ``importer == 0`` on the exporter side) so
-    callers can report them, but every ranking excludes them.
+    Returns the columns of ``FLOW_COLUMNS`` (and ``period`` for monthly rows): ``importer``
+    and ``supplier`` (the exporter) are Comtrade area codes, ``value`` is USD (CIF on the
+    importer side, FOB on the exporter side and for BACI), ``weight`` is kg; NULL means not
+    reported. Partner World (0) rows are kept (``supplier == 0`` on the importer side,
+    ``importer == 0`` on the exporter side) so callers can report them, but every ranking
+    excludes them.
 
     Args:
         t: The canonical ``trade`` table.
@@ -165,8 +170,9 @@ def bilateral(
         importer: Only flows into this importer.
         hs_min_level: the coarsest level inside the scope when ``hs`` holds parameters
             (default: from the codes' lengths).
+        freq: ``A`` (annual rows) or ``M`` (monthly rows, with their ``period`` 'YYYYMM').
     """
-    t = classic_totals(t)
+    t = classic_totals(t, freq)
     if dataset is not None:
         t = t.filter(t.dataset == dataset)
     if side == "importer":
@@ -188,6 +194,7 @@ def bilateral(
         t = t.filter(t.hs_level == t._finest)
     return t.select(
         *FLOW_COLUMNS[:-2],
+        *(("period",) if freq != "A" else ()),
         value=t.value_usd,
         weight=t.net_weight_kg,
     )

@@ -36,6 +36,10 @@ SideOpt = Annotated[
 Level = Annotated[int | None, typer.Option("--level", help="HS level to sum: 2, 4 or 6.")]
 TopN = Annotated[int, typer.Option("--top-n", help="N of the top-N figures.")]
 BaseYear = Annotated[int | None, typer.Option("--base-year", help="Base year of indices.")]
+Freq = Annotated[
+    str, typer.Option("--freq", help="A (annual rows) or M (monthly rows, e.g. a monthly fetch).")
+]
+FreqHidden = Annotated[str, typer.Option("--freq", hidden=True)]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table, json or csv.")]
 
 #: command → (default exporter, columns shown in the table view; JSON/CSV carry every column)
@@ -59,7 +63,11 @@ COMMANDS: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "rca": ("IND", ("year", "hs_code", "x_ck", "rca", "tci", "esi", "esi_rival_name")),
     "quality": (None, ("check", "severity", "year", "reporter", "partner", "hs_code",
                        "expected", "observed", "ratio", "detail")),
+    "periods": (None, ("period", "market_total", "suppliers", "exporter_amount",
+                       "exporter_rows")),
 }  # fmt: skip
+#: columns shown only when the question names an exporter
+_EXPORTER_ONLY = {"exporter_amount", "exporter_rows"}
 
 
 def corridor_options(**kw: Any) -> dict[str, Any]:
@@ -72,7 +80,8 @@ def _title(result: Any) -> str:
     q = result.query
     who = q["importer"]["name"] + (f" ← {q['exporter']['name']}" if q.get("exporter") else "")
     measure = "value" if q["measure"] == "value" else "net weight"
-    return f"{result.indicator}: {who}, {result.provenance.hs_covered} (by {measure})"
+    monthly = ", monthly" if q.get("freq") == "M" else ""
+    return f"{result.indicator}: {who}, {result.provenance.hs_covered} (by {measure}{monthly})"
 
 
 def show(session: Any, name: str, fmt: Format) -> Any:
@@ -80,7 +89,10 @@ def show(session: Any, name: str, fmt: Format) -> Any:
     from corridor.cli.render import render
 
     result = session.indicator(name)
-    render(result, fmt, display=COMMANDS[name][1], title=_title(result))
+    display = COMMANDS[name][1]
+    if session.query.exporter is None:
+        display = tuple(c for c in display if c not in _EXPORTER_ONLY)
+    render(result, fmt, display=display, title=_title(result))
     if name == "summary" and fmt is Format.table:
         from corridor.cli.output import stdout
         from corridor.units import fmt_pct
@@ -94,7 +106,9 @@ def show(session: Any, name: str, fmt: Format) -> Any:
     return result
 
 
-def _command(app: typer.Typer, name: str, doc: str, exporter_default: str | None) -> None:
+def _command(
+    app: typer.Typer, name: str, doc: str, exporter_default: str | None, monthly: bool
+) -> None:
     def command(
         ctx: typer.Context,
         importer: Importer = "JPN",
@@ -109,16 +123,20 @@ def _command(app: typer.Typer, name: str, doc: str, exporter_default: str | None
         base_year: BaseYear = None,
         engine: Engine = "duckdb",
         fmt: FormatOpt = Format.table,
+        freq: Freq = "A",
     ) -> None:
         from corridor.cli.app import open_session
 
         opts = corridor_options(importer=importer, exporter=exporter, hs=hs, years=years,
                                 measure=measure, side=side, dataset=dataset, level=level,
-                                top_n=top_n, base_year=base_year, engine=engine)  # fmt: skip
+                                top_n=top_n, base_year=base_year, engine=engine,
+                                freq=freq)  # fmt: skip
         with open_session(ctx, **opts) as session:
             show(session, name, fmt)
 
     command.__doc__ = doc
+    if not monthly:  # accepted (the session says which commands answer it), not advertised
+        command.__annotations__["freq"] = FreqHidden
     app.command(name=name)(command)
 
 
@@ -129,4 +147,5 @@ def register(app: typer.Typer, names: tuple[str, ...] | None = None) -> None:
 
     for name, (exporter, _) in COMMANDS.items():
         if names is None or name in names:
-            _command(app, name, INDICATORS[name].title, exporter)
+            ind = INDICATORS[name]
+            _command(app, name, ind.title, exporter, ind.monthly)

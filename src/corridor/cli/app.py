@@ -397,7 +397,7 @@ def _subapp(module: str, name: str) -> Callable[[typer.Typer, str | None], None]
 
 #: command name → how to add it; a group of commands shares one registrar.
 _ANALYTICS = ("summary", "partners", "growth", "concentration", "prices", "mirror", "mix",
-              "scrap", "rca", "quality")  # fmt: skip
+              "scrap", "rca", "quality", "periods")  # fmt: skip
 _REGISTRARS: dict[str, Callable[[typer.Typer, str | None], None]] = {
     **dict.fromkeys(("sample", "demo", "status", "countries"), _register_core),
     "ingest": _subapp("ingest", "ingest"),

@@ -19,6 +19,7 @@ from corridor.cli.analytics import (
     Dataset,
     Engine,
     Exporter,
+    Freq,
     Hs,
     Importer,
     Level,
@@ -34,7 +35,9 @@ if TYPE_CHECKING:
 
 __all__ = ["register"]
 
-Horizon = Annotated[int, typer.Option("--horizon", help="Years ahead, 1-10.")]
+Horizon = Annotated[
+    int, typer.Option("--horizon", help="Periods ahead: 1-10 years, or 1-36 months (--freq M).")
+]
 Backtest = Annotated[
     bool,
     typer.Option(
@@ -52,7 +55,7 @@ Models = Annotated[
     ),
 ]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table, json or csv.")]
-SHOWN_HISTORY = 5  # observed years shown above the forecast in the table view
+SHOWN_HISTORY = {"A": 5, "M": 12}  # observed periods shown above the forecast (table view)
 
 
 def register(app: typer.Typer) -> None:
@@ -74,10 +77,12 @@ def register(app: typer.Typer) -> None:
         backtest: Backtest = False,
         model: Models = None,
         fmt: FormatOpt = Format.table,
+        freq: Freq = "A",
     ) -> None:
         """Forecast the market's imports (and an exporter's share) with backtested accuracy.
 
-        Annual series: the warehouse's annual totals (monthly rows are not read).
+        Annual series from the warehouse's annual rows; with --freq M, monthly series from
+        its monthly rows (e.g. `corridor fetch comtrade ... --freq M`).
         """
         from corridor.cli.app import open_session
         from corridor.cli.output import stderr
@@ -85,7 +90,7 @@ def register(app: typer.Typer) -> None:
 
         opts = corridor_options(importer=importer, exporter=exporter, hs=hs, years=years,
                                 measure=measure, side=side, dataset=dataset, level=level,
-                                engine=engine)  # fmt: skip
+                                engine=engine, freq=freq)  # fmt: skip
         with open_session(ctx, **opts) as session:
             if fmt is Format.table:
                 with stderr().status("backtesting the candidates and forecasting…"):
@@ -108,20 +113,23 @@ def _tables(out: Outlook, backtest: bool) -> None:
     from corridor.cli.render import table
     from corridor.units import Column, Unit
 
+    freq = out.query.get("freq", "A")
+    key, key_unit = ("year", Unit.YEAR) if freq == "A" else ("period", Unit.TEXT)
     for s in out.series:
         unit = s.unit
         cols = [
-            Column("year", Unit.YEAR, "calendar year", "int16"),
+            Column(key, key_unit, "calendar year" if freq == "A" else "month (YYYYMM)"),
             Column("observed", unit, "observed"),
             Column("forecast", unit, "point forecast"),
             *(Column(b, unit, b) for b in ("lo80", "hi80", "lo95", "hi95")),
         ]
         observed = [(y, v) for y, v in s.history if int(y) <= int(s.fitted[1])]
         rows: list[dict[str, Any]] = [
-            {"year": y, "observed": v} for y, v in observed[-SHOWN_HISTORY:]
+            {key: y, "observed": v} for y, v in observed[-SHOWN_HISTORY[freq] :]
         ]
         for r in s.forecast.to_pylist():
-            rows.append({"year": int(r["period"]), "forecast": r["point"]}
+            at = int(r["period"]) if freq == "A" else r["period"]
+            rows.append({key: at, "forecast": r["point"]}
                         | {b: r.get(b) for b in ("lo80", "hi80", "lo95", "hi95")})  # fmt: skip
         table(rows, cols, title=f"{s.label} — {s.model}", synthetic=out.synthetic,
               footer=_footer(s))  # fmt: skip

@@ -16,9 +16,10 @@ A year the market reported but the exporter is absent from its suppliers counts 
 exporter. A year without a report, or where the exporter's row lacks the measure, is missing
 — never 0 — and is named as a gap.
 
-The session's indicators are annual (classic totals, freq ``A``), so the outlook is annual;
-monthly rows in the warehouse are out of reach through the session. The engine itself
-forecasts monthly series given to it directly (``Series(..., freq="M")``).
+A monthly question (``CorridorQuery(freq="M")``) reads the warehouse's monthly rows through
+the ``periods`` indicator instead: the market's total and the exporter's amount per month,
+forecast 1-36 months ahead (SeasonalNaive joins the candidates). Months between the first
+and the last report that have none are gaps, named as such.
 
 :func:`outlook_section_data` gives the brief's "Outlook" section what it needs and never
 raises for missing or short data: it says "not available: <why>" instead.
@@ -56,10 +57,11 @@ __all__ = [
 ]
 
 SCHEMA = "corridor.forecast/1"
-MAX_HORIZON = 10  # years: the session's series are annual
+MAX_HORIZON = {"A": 10, "M": 36}  # periods ahead: years, months
 FEW_POINTS = 10  # held-out points below which a measured coverage is said to be rough
 HISTORY = (
-    Column("year", Unit.YEAR, "calendar year", "int16"),
+    Column("period", Unit.TEXT, "'2017' (annual) or '201703' (monthly)", "string"),
+    Column("year", Unit.YEAR, "calendar year (annual series only)", "int16"),
     Column("value", Unit.MEASURE, "observed amount; NULL where unknown (a gap)"),
 )
 """The observed series each forecast starts from."""
@@ -78,7 +80,7 @@ class SeriesOutlook:
     key: str
     label: str
     unit: Unit
-    history: tuple[tuple[int, float | None], ...]
+    history: tuple[tuple[int | str, float | None], ...]  # (year, or 'YYYYMM' month; amount)
     forecast: pa.Table
     accuracy: pa.Table
     coverage: pa.Table
@@ -158,7 +160,7 @@ class SeriesOutlook:
             "short_series": self.short_series,
             "gaps": list(self.gaps),
             "fitted_periods": list(self.fitted),
-            "history": [{"year": y, "value": v} for y, v in self.history],
+            "history": [_history_row(p, v) for p, v in self.history],
             "forecast": self.forecast.to_pylist(),
             "accuracy": self.accuracy.to_pylist(),
             "coverage": self.coverage.to_pylist(),
@@ -172,6 +174,12 @@ class SeriesOutlook:
             columns.pop("backtest", None)
         out["columns"] = columns
         return out
+
+
+def _history_row(period: int | str, value: float | None) -> dict[str, Any]:
+    if isinstance(period, int):  # annual
+        return {"period": str(period), "year": period, "value": value}
+    return {"period": period, "value": value}
 
 
 def _resolve(column: Column, unit: Unit) -> Column:
@@ -221,7 +229,7 @@ class Outlook:
             "query": self.query,
             "measure": self.measure,
             "unit": self.unit.value,
-            "freq": "A",
+            "freq": self.query.get("freq", "A"),
             "horizon": self.horizon,
             "series": {
                 "market": self.market.as_dict(backtest=backtest),
@@ -236,14 +244,16 @@ class Outlook:
 
 
 # -- building the inputs from the session -------------------------------------------------------
-def _check_options(horizon: Any, models: Sequence[str] | None) -> Any:
-    """ForecastOptions for an annual outlook, or one clear InvalidQuery."""
+def _check_options(horizon: Any, models: Sequence[str] | None, freq: str = "A") -> Any:
+    """ForecastOptions for an annual or monthly outlook, or one clear InvalidQuery."""
     from corridor.models.forecast import ForecastOptions
 
-    if isinstance(horizon, bool) or not isinstance(horizon, int) or not 1 <= horizon <= 10:
+    most = MAX_HORIZON[freq]
+    if isinstance(horizon, bool) or not isinstance(horizon, int) or not 1 <= horizon <= most:
+        what = "years" if freq == "A" else "months"
         raise InvalidQuery(
-            f"horizon {horizon!r} is not accepted: give a whole number of years from 1 to "
-            f"{MAX_HORIZON} (the session's series are annual)"
+            f"horizon {horizon!r} is not accepted: give a whole number of {what} from 1 to "
+            f"{most} ({'annual' if freq == 'A' else 'monthly'} series)"
         )
     if models is not None and not isinstance(models, str):
         models = tuple(models)
@@ -303,18 +313,54 @@ def _with_exporter(
     return r, markets, amounts
 
 
-def _years_text(years: Sequence[int]) -> str:
-    years = sorted(years)
+def _years_text(periods: Sequence[int | str]) -> str:
+    """Years or 'YYYYMM' months as runs: '2015-2017, 2020' / '201903-201905'."""
+    index = {_ordinal(p): p for p in periods}
+    order = sorted(index)
     parts: list[str] = []
-    start = prev = years[0]
-    for y in [*years[1:], None]:
-        if y is not None and y == prev + 1:
-            prev = y
+    start = prev = order[0]
+    for i in [*order[1:], None]:
+        if i is not None and i == prev + 1:
+            prev = i
             continue
-        parts.append(str(start) if start == prev else f"{start}-{prev}")
-        if y is not None:
-            start = prev = y
+        a, b = index[start], index[prev]
+        parts.append(str(a) if start == prev else f"{a}-{b}")
+        if i is not None:
+            start = prev = i
     return ", ".join(parts)
+
+
+def _ordinal(period: int | str) -> int:
+    """A year as itself; a 'YYYYMM' month as months since year 0 (consecutive = +1)."""
+    if isinstance(period, int):
+        return period
+    return int(period[:4]) * 12 + int(period[4:]) - 1
+
+
+def _month(ordinal: int) -> str:
+    return f"{ordinal // 12:04d}{ordinal % 12 + 1:02d}"
+
+
+def _by_month(
+    session: Session, notes: list[str]
+) -> tuple[Result, dict[str, float | None], dict[str, float | None] | None]:
+    """Monthly market totals (and the exporter's amounts) from the ``periods`` indicator."""
+    r = session.indicator("periods")
+    rows = r.to_pylist()
+    markets = {row["period"]: row["market_total"] for row in rows}
+    if session.query.exporter is None:
+        return r, markets, None
+    amounts: dict[str, float | None] = {}
+    for row in rows:  # absent from the suppliers: 0; a row without the measure: unknown
+        amounts[row["period"]] = 0.0 if not row["exporter_rows"] else row["exporter_amount"]
+    absent = [row["period"] for row in rows if not row["exporter_rows"]]
+    if absent:
+        who = session.query.exporter.name
+        notes.append(
+            f"{who} is not among the reported suppliers in {_years_text(absent)}: its "
+            "amount there is 0"
+        )
+    return r, markets, amounts
 
 
 def _key(country: Any) -> str:
@@ -389,11 +435,12 @@ def outlook(
     backtest: bool = False,
     models: Sequence[str] | None = None,
 ) -> Outlook:
-    """Forecast the session's market (and exporter) ``horizon`` years ahead.
+    """Forecast the session's market (and exporter) ``horizon`` periods ahead.
 
     Args:
         session: the corridor question; its measure decides value (USD) or weight (kg).
-        horizon: years ahead, 1-10 (also the backtest horizons 1..h).
+        horizon: periods ahead: 1-10 years, or 1-36 months for a monthly question
+            (``freq="M"``); also the backtest horizons 1..h.
         backtest: keep every held-out forecast in the series' ``backtest`` tables.
         models: candidate names (default: Naive, drift, AutoETS, AutoTheta, Ensemble;
             AutoARIMA is opt-in); Naive and drift are always in as the baselines.
@@ -402,30 +449,39 @@ def outlook(
         InvalidQuery: a bad horizon or model name.
         NotFound: no data for the question, or the exporter never supplies the market.
     """
-    opts = _check_options(horizon, models)
+    q = session.query
+    freq = q.freq
+    opts = _check_options(horizon, models, freq)
     _require_statsforecast()
     from corridor.models.forecast import Series, forecast_series, share_outlook
     from corridor.models.forecast.candidates import resolve_models
 
-    q = session.query
     notes: list[str] = []
-    if q.exporter is None:
-        result, markets = _market_only(session)
-        amounts: dict[int, float | None] | None = None
+    years: list[Any]
+    if freq == "M":
+        result, markets, amounts = _by_month(session, notes)
+        seen = [_ordinal(p) for p, v in markets.items() if v is not None]
+        if not seen:
+            raise NotFound(session.missing(side=session.side))
+        years = [_month(i) for i in range(min(seen), max(seen) + 1)]
     else:
-        result, markets, amounts = _with_exporter(session, notes)
+        if q.exporter is None:
+            result, markets = _market_only(session)
+            amounts = None
+        else:
+            result, markets, amounts = _with_exporter(session, notes)
+        years = _year_grid(q.years, list(markets))
+        observed = [y for y in years if markets.get(y) is not None]
+        if not observed:
+            raise NotFound(session.missing(side=session.side))
+        leading = [y for y in years if y < observed[0]]
+        if leading:
+            notes.append(f"no market total for {_years_text(leading)} (before the first report)")
     unit = measure_unit(session.measure)
-    years = _year_grid(q.years, list(markets))
-    observed = [y for y in years if markets.get(y) is not None]
-    if not observed:
-        raise NotFound(session.missing(side=session.side))
-    leading = [y for y in years if y < observed[0]]
-    if leading:
-        notes.append(f"no market total for {_years_text(leading)} (before the first report)")
     synthetic = result.provenance.synthetic
     periods = tuple(str(y) for y in years)
     imp = q.importer
-    market = Series(_key(imp), periods, tuple(markets.get(y) for y in years), unit, "A", synthetic)
+    market = Series(_key(imp), periods, tuple(markets.get(y) for y in years), unit, freq, synthetic)
     words = "value" if session.measure == "value" else "net weight"
     market_label = f"{imp.name}'s imports, {session.scope} ({words})"
     share = exporter = None
@@ -443,7 +499,7 @@ def outlook(
                 "market alone)"
             )
         ex_series = Series(
-            _key(exp), periods, tuple(amounts.get(y) for y in years), unit, "A", synthetic
+            _key(exp), periods, tuple(amounts.get(y) for y in years), unit, freq, synthetic
         )
         so = share_outlook(market, ex_series, opts)
         market_out = _series_outlook("market", market_label, so.market, markets, years)
@@ -462,9 +518,9 @@ def outlook(
     parameters = {
         "engine": "corridor.models.forecast",
         "library": _library_version(),
-        "freq": "A",
+        "freq": freq,
         "horizon": opts.horizon,
-        "candidates": list(resolve_models(opts.models, "A")),
+        "candidates": list(resolve_models(opts.models, freq)),
         "selection": (
             "per series by rolling-origin backtest MASE: the median Ensemble unless a "
             "candidate beats it by more than one standard error of the paired errors"
@@ -474,16 +530,17 @@ def outlook(
         "inputs": (
             f"session indicator {result.indicator} ({result.schema}): market total"
             + (" and the exporter's amount" if amounts is not None else "")
-            + f" per year, by {words}"
+            + f" per {'year' if freq == 'A' else 'month'}, by {words}"
         ),
         "models": params_series,
     }
-    last = market_out.fitted[1]
+    ahead = [r["period"] for r in market_out.forecast.to_pylist()]
+    span = ahead[0] if len(ahead) == 1 else f"{ahead[0]}-{ahead[-1]}"
     title = (
         f"Outlook: {imp.name}"
         + (f" ← {q.exporter.name}" if q.exporter is not None else "")
-        + f", {session.scope} (by {words}), observed to {last}, forecast "
-        f"{int(last) + 1}-{int(last) + opts.horizon}"
+        + f", {session.scope} (by {words}{', monthly' if freq == 'M' else ''}), observed to "
+        f"{market_out.fitted[1]}, forecast {span}"
     )
     if not backtest:
         market_out = _drop_backtest(market_out)

@@ -121,7 +121,8 @@ class Session:
         from corridor.analytics.registry import Shape
 
         q = self.query
-        shape = Shape("importer", "value", self._hs_shape(), bool(q.years), False, False, None)
+        shape = Shape("importer", "value", self._hs_shape(), bool(q.years), False, False, None,
+                      freq=q.freq)  # fmt: skip
         names, rows = self._execute("coverage", shape, self._values())
         out = []
         for r in rows:
@@ -281,11 +282,13 @@ class Session:
         side = side or self.side
         who = self.query.importer.name
         valued = bool(self.main.value_rows)
+        monthly = ", monthly" if self.query.freq == "M" else ""
         if side == "importer":
-            return f"imports as reported by {who} (flow M{', CIF' if valued else ''})"
+            return f"imports as reported by {who} (flow M{', CIF' if valued else ''}{monthly})"
         if self.main.reconciled:
             return f"reconciled flows to {who} (CEPII BACI, exporter → importer, FOB)"
-        return f"exports to {who} as reported by each supplier (flow X{', FOB' if valued else ''})"
+        fob = ", FOB" if valued else ""
+        return f"exports to {who} as reported by each supplier (flow X{fob}{monthly})"
 
     def missing(self, *, side: str | None = None, what: str | None = None) -> str:
         """One line saying what the warehouse lacks, where it looked and what would help."""
@@ -293,6 +296,7 @@ class Session:
 
         q = self.query
         who = q.importer.name
+        other = self._other_freq() if what is None else None
         if what is None:
             what = {
                 "importer": f"imports reported by {who}",
@@ -300,21 +304,39 @@ class Session:
                 None: f"imports reported by {who} or exports to it",
             }[side]
         years = f" in {q.years[0]}–{q.years[1]}" if q.years else ""
+        if q.freq == "M":
+            what = f"monthly {what}"
         ds = f" in dataset {q.dataset}" if q.dataset else ""
         where = self.catalog.reads_from
         settings = get_settings()
         sample = settings.sample_warehouse_path
-        if sample.is_file() and sample.resolve() != self.catalog.path.resolve():
+        if other:
+            hint = other
+        elif sample.is_file() and sample.resolve() != self.catalog.path.resolve():
             hint = f"the synthetic sample is in {sample} (add --warehouse {sample})"
         else:
             span = f"{q.years[0]}-{q.years[1]}" if q.years else "2015-2024"
             who_code = q.importer.iso3 or q.importer.code
             hint = (
                 f"load data: `corridor fetch comtrade --reporter {who_code} --partner all "
-                f"--hs {q.hs[0]} --years {span} --mirror`, `corridor ingest ...` "
+                f"--hs {q.hs[0]} --years {span} --mirror{' --freq M' if q.freq == 'M' else ''}`, "
+                "`corridor ingest ...` "
                 "or `corridor sample`"
             )
         return f"no {what} for HS {','.join(q.hs)}{years}{ds} in {where} — {hint}"
+
+    def _other_freq(self) -> str | None:
+        """'it holds monthly rows …' when the other frequency has what is missing, else None."""
+        other = "M" if self.query.freq == "A" else "A"
+        try:
+            held = self.derive(freq=other).coverage
+        except CorridorError:
+            return None
+        if not held:
+            return None
+        if other == "M":
+            return "it holds monthly rows for this scope: ask with --freq M (periods, forecast)"
+        return "it holds annual rows for this scope: ask without --freq M"
 
     # -- running indicators ----------------------------------------------------------------
     def _hs_shape(self) -> tuple[int, ...]:
@@ -375,7 +397,8 @@ class Session:
         from corridor.analytics.registry import Frame, Shape, slice_expression
 
         q = self.query
-        shape = Shape("importer", "value", self._hs_shape(), bool(q.years), False, False, None)
+        shape = Shape("importer", "value", self._hs_shape(), bool(q.years), False, False, None,
+                      freq=q.freq)  # fmt: skip
         values = self._values()
 
         def build():
@@ -387,8 +410,8 @@ class Session:
         def covers(key: tuple) -> bool:
             # a slice of the same corridor over these years or more holds every row needed:
             # indicators filter their years themselves, and every slice has one year before
-            importer, hs, years = key
-            if importer != q.importer.code or hs != q.hs:
+            importer, hs, years, freq = key
+            if importer != q.importer.code or hs != q.hs or freq != q.freq:
                 return False
             return years is None or (q.years is not None and
                                      years[0] <= q.years[0] and q.years[1] <= years[1])  # fmt: skip
@@ -397,7 +420,7 @@ class Session:
         if found is not None:
             return found
         plan = self.plans.get("slice", shape, build)
-        key = (q.importer.code, q.hs, q.years)
+        key = (q.importer.code, q.hs, q.years, q.freq)
         return self.catalog.temp_table(key, plan.sql, plan.bind(values))
 
     def indicator(self, name: str, **changes: Any) -> Result:
@@ -434,6 +457,12 @@ class Session:
         q = self.query
         if ind.needs_exporter and q.exporter is None:
             raise InvalidQuery(f"{name} needs an exporter (--exporter)")
+        if q.freq != "A" and not ind.monthly:
+            monthly = ", ".join(sorted(n for n, i in INDICATORS.items() if i.monthly))
+            raise InvalidQuery(
+                f"{name} answers annual questions only (freq 'M' is accepted by: {monthly}, "
+                "and corridor forecast)"
+            )
         main, side = self.main, self.side
         own = "value" if main.value_rows else "weight"
         measure = self.measure if ind.uses_measure else own
@@ -484,6 +513,7 @@ class Session:
             level=level,
             lookback=ind.lookback if q.years else 0,
             extra=shape_extra,
+            freq=q.freq,
         )
         return _Plan(ind, shape, self._values(**extra), tuple(used), flow, measure)
 
