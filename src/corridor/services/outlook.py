@@ -307,38 +307,17 @@ def _with_exporter(
         if absent:
             who = session.query.exporter.name
             notes.append(
-                f"{who} is not among the reported suppliers in {_years_text(absent)}: its "
+                f"{who} is not among the reported suppliers in {_runs(absent)}: its "
                 "amount there is 0"
             )
     return r, markets, amounts
 
 
-def _years_text(periods: Sequence[int | str]) -> str:
-    """Years or 'YYYYMM' months as runs: '2015-2017, 2020' / '201903-201905'."""
-    index = {_ordinal(p): p for p in periods}
-    order = sorted(index)
-    parts: list[str] = []
-    start = prev = order[0]
-    for i in [*order[1:], None]:
-        if i is not None and i == prev + 1:
-            prev = i
-            continue
-        a, b = index[start], index[prev]
-        parts.append(str(a) if start == prev else f"{a}-{b}")
-        if i is not None:
-            start = prev = i
-    return ", ".join(parts)
+def _runs(periods: Sequence[int | str], freq: str = "A") -> str:
+    """Years or months as runs: '2015-2017, 2020' / '201702, 202007-202008'."""
+    from corridor.models.forecast.series import period_runs
 
-
-def _ordinal(period: int | str) -> int:
-    """A year as itself; a 'YYYYMM' month as months since year 0 (consecutive = +1)."""
-    if isinstance(period, int):
-        return period
-    return int(period[:4]) * 12 + int(period[4:]) - 1
-
-
-def _month(ordinal: int) -> str:
-    return f"{ordinal // 12:04d}{ordinal % 12 + 1:02d}"
+    return period_runs(periods, freq)
 
 
 def _by_month(
@@ -357,7 +336,7 @@ def _by_month(
     if absent:
         who = session.query.exporter.name
         notes.append(
-            f"{who} is not among the reported suppliers in {_years_text(absent)}: its "
+            f"{who} is not among the reported suppliers in {_runs(absent, 'M')}: its "
             "amount there is 0"
         )
     return r, markets, amounts
@@ -460,10 +439,12 @@ def outlook(
     years: list[Any]
     if freq == "M":
         result, markets, amounts = _by_month(session, notes)
-        seen = [_ordinal(p) for p, v in markets.items() if v is not None]
+        from corridor.models.forecast.series import period_label, period_ordinal
+
+        seen = [period_ordinal(p, "M") for p, v in markets.items() if v is not None]
         if not seen:
             raise NotFound(session.missing(side=session.side))
-        years = [_month(i) for i in range(min(seen), max(seen) + 1)]
+        years = [period_label(i, "M") for i in range(min(seen), max(seen) + 1)]
     else:
         if q.exporter is None:
             result, markets = _market_only(session)
@@ -476,7 +457,7 @@ def outlook(
             raise NotFound(session.missing(side=session.side))
         leading = [y for y in years if y < observed[0]]
         if leading:
-            notes.append(f"no market total for {_years_text(leading)} (before the first report)")
+            notes.append(f"no market total for {_runs(leading)} (before the first report)")
     unit = measure_unit(session.measure)
     synthetic = result.provenance.synthetic
     periods = tuple(str(y) for y in years)

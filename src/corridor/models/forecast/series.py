@@ -20,6 +20,8 @@ from corridor.errors import InvalidQuery
 from corridor.units import Column, Unit
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import pyarrow as pa
 
 __all__ = [
@@ -28,6 +30,8 @@ __all__ = [
     "Prepared",
     "Series",
     "period_label",
+    "period_ordinal",
+    "period_runs",
     "prepare",
     "series_from_arrow",
     "shift_period",
@@ -44,7 +48,7 @@ INPUT = (
 """The input columns :func:`series_from_arrow` reads (names can be mapped)."""
 
 
-def _ordinal(period: object, freq: str, key: str) -> int:
+def period_ordinal(period: object, freq: str, key: str = "") -> int:
     """'2017' → 2017 (annual); '201703' / '2017-03' / 201703 → months since year 0 (monthly)."""
     text = str(period).strip().replace("-", "")
     if isinstance(period, float) or not text.isdigit():
@@ -76,7 +80,7 @@ def period_label(ordinal: int, freq: str) -> str:
 
 def shift_period(label: str, steps: int, freq: str) -> str:
     """The period ``steps`` periods after ``label``."""
-    return period_label(_ordinal(label, freq, "") + steps, freq)
+    return period_label(period_ordinal(label, freq) + steps, freq)
 
 
 @dataclass(frozen=True)
@@ -115,7 +119,7 @@ class Series:
                 f"series {key!r}: {len(periods)} periods but {len(values)} values: give one "
                 "value (or None) per period"
             )
-        ords = [_ordinal(p, self.freq, key) for p in periods]
+        ords = [period_ordinal(p, self.freq, key) for p in periods]
         seen: set[int] = set()
         for o in ords:
             if o in seen:
@@ -148,7 +152,7 @@ class Series:
     @property
     def ordinals(self) -> list[int]:
         """Periods as integers (years, or months since year 0)."""
-        return [_ordinal(p, self.freq, self.key) for p in self.periods]
+        return [period_ordinal(p, self.freq, self.key) for p in self.periods]
 
 
 @dataclass(frozen=True)
@@ -161,6 +165,11 @@ class Prepared:
     interpolated: tuple[str, ...]  # gaps filled linearly (gaps="interpolate" only)
     dropped: tuple[str, ...]  # observed periods not fitted (before the last gap)
     notes: tuple[str, ...] = field(default=())
+
+
+def period_runs(periods: Sequence[object], freq: str) -> str:
+    """'2003, 2007-2009' / '201702, 202007-202008' from period labels (any order)."""
+    return _ranges(sorted({period_ordinal(p, freq) for p in periods}), freq)
 
 
 def _ranges(ords: list[int], freq: str) -> str:
