@@ -303,13 +303,7 @@ def _with_exporter(
         }  # fmt: skip
         for year in ambiguous:
             amounts[year] = None if year in rows else 0.0
-        absent = [y for y in ambiguous if y not in rows]
-        if absent:
-            who = session.query.exporter.name
-            notes.append(
-                f"{who} is not among the reported suppliers in {_runs(absent)}: its "
-                "amount there is 0"
-            )
+        _note_absent(session, [y for y in ambiguous if y not in rows], "A", notes)
     return r, markets, amounts
 
 
@@ -318,6 +312,16 @@ def _runs(periods: Sequence[int | str], freq: str = "A") -> str:
     from corridor.models.forecast.series import period_runs
 
     return period_runs(periods, freq)
+
+
+def _note_absent(session: Session, absent: list, freq: str, notes: list[str]) -> None:
+    """Say where the exporter is not among the market's suppliers (its amount is 0 there)."""
+    if absent:
+        who = session.query.exporter.name
+        notes.append(
+            f"{who} is not among the reported suppliers in {_runs(absent, freq)}: its "
+            "amount there is 0"
+        )
 
 
 def _by_month(
@@ -332,13 +336,7 @@ def _by_month(
     amounts: dict[str, float | None] = {}
     for row in rows:  # absent from the suppliers: 0; a row without the measure: unknown
         amounts[row["period"]] = 0.0 if not row["exporter_rows"] else row["exporter_amount"]
-    absent = [row["period"] for row in rows if not row["exporter_rows"]]
-    if absent:
-        who = session.query.exporter.name
-        notes.append(
-            f"{who} is not among the reported suppliers in {_runs(absent, 'M')}: its "
-            "amount there is 0"
-        )
+    _note_absent(session, [row["period"] for row in rows if not row["exporter_rows"]], "M", notes)
     return r, markets, amounts
 
 
