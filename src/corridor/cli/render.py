@@ -63,7 +63,7 @@ def table(
 
     Rich lays out every cell on its own (≈ 0.1 s for a few hundred rows). When the table fits
     the console no cell wraps, so each column goes in as one cell of one line per row: the
-    same output, laid out in a tenth of the time.
+    same output, laid out in a third of the time.
     """
     from rich.markup import escape
     from rich.table import Table
@@ -78,7 +78,7 @@ def table(
             t.add_column(c.name, justify="right" if c.unit.numeric else "left")
         cells = [[fmt_value(row.get(c.name), c.unit) for c in columns] for row in rows]
         if _fits(console.width, [c.name for c in columns], cells):
-            t.add_row(*(Text("\n".join(column)) for column in zip(*cells, strict=True)))
+            t.add_row(*(Text("\n".join(col), no_wrap=True) for col in zip(*cells, strict=True)))
         else:
             for line in cells:
                 t.add_row(*map(Text, line))
