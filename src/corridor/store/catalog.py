@@ -19,11 +19,9 @@ and faces go through it.
 from __future__ import annotations
 
 import os
-import tempfile
 import threading
 from dataclasses import dataclass
 from datetime import datetime
-from importlib import resources
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -554,6 +552,8 @@ def table_from_arrow(backend: BaseBackend, name: str, data: pa.Table) -> ir.Tabl
 
 
 def _log4j_path() -> Path:
+    from importlib import resources
+
     ref = resources.files("corridor.store").joinpath("log4j2.properties")
     with resources.as_file(ref) as p:
         return Path(p)
@@ -583,6 +583,8 @@ def spark_session(memory: str = "2g", cores: int = 2) -> SparkSession:
             raise InvalidQuery(
                 "engine 'spark' needs pyspark: pip install 'corridor[spark]'"
             ) from exc
+        import tempfile
+
         from corridor.settings import get_settings
 
         settings = get_settings()
