@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -465,4 +466,7 @@ def main() -> None:
     the full set; ``corridor --help`` and unknown commands get the full application.
     """
     args = sys.argv[1:]
-    build_app(_command_of(args))(args=args, prog_name="corridor")
+    try:
+        build_app(_command_of(args))(args=args, prog_name="corridor")
+    finally:
+        gc.freeze()  # the process ends: its exit need not search every object for cycles
