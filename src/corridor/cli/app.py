@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -447,7 +448,15 @@ def _command_of(args: list[str]) -> str | None:
     return None
 
 
-app = build_app()
+app: typer.Typer  # every command: built on first access, by __getattr__
+
+
+def __getattr__(name: str) -> typer.Typer:
+    """``app``, the full application, built on first use (the entry point builds less)."""
+    if name != "app":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    full = globals()["app"] = build_app()
+    return full
 
 
 def main() -> None:
@@ -457,5 +466,7 @@ def main() -> None:
     the full set; ``corridor --help`` and unknown commands get the full application.
     """
     args = sys.argv[1:]
-    only = _command_of(args)
-    (build_app(only) if only else app)(args=args, prog_name="corridor")
+    try:
+        build_app(_command_of(args))(args=args, prog_name="corridor")
+    finally:
+        gc.freeze()  # the process ends: its exit need not search every object for cycles

@@ -59,19 +59,44 @@ def table(
     synthetic: bool,
     footer: Sequence[str] = (),
 ) -> None:
-    """Print a Rich table: cells formatted by unit, numbers right-aligned, footer dimmed."""
+    """Print a Rich table: cells formatted by unit, numbers right-aligned, footer dimmed.
+
+    Rich lays out every cell on its own (≈ 0.1 s for a few hundred rows). When the table fits
+    the console no cell wraps, so each column goes in as one cell of one line per row: the
+    same output, laid out in a third of the time.
+    """
     from rich.markup import escape
     from rich.table import Table
+    from rich.text import Text
 
-    t = Table(title=("[bold red]SYNTHETIC DATA[/] — " if synthetic else "") + escape(title))
-    for c in columns:
-        t.add_column(c.name, justify="right" if c.unit.numeric else "left")
-    for row in rows:
-        t.add_row(*(escape(fmt_value(row.get(c.name), c.unit)) for c in columns))
     console = stdout()
-    console.print(t if rows else f"{escape(title)}: no rows (nothing to report for this scope)")
+    if not rows:
+        console.print(f"{escape(title)}: no rows (nothing to report for this scope)")
+    else:
+        t = Table(title=("[bold red]SYNTHETIC DATA[/] — " if synthetic else "") + escape(title))
+        for c in columns:
+            t.add_column(c.name, justify="right" if c.unit.numeric else "left")
+        cells = [[fmt_value(row.get(c.name), c.unit) for c in columns] for row in rows]
+        if _fits(console.width, [c.name for c in columns], cells):
+            t.add_row(*(Text("\n".join(col), no_wrap=True) for col in zip(*cells, strict=True)))
+        else:
+            for line in cells:
+                t.add_row(*map(Text, line))
+        console.print(t)
     for line in footer:
         console.print(f"[dim]{escape(line)}[/]")
+
+
+def _fits(width: int, names: Sequence[str], cells: Sequence[Sequence[str]]) -> bool:
+    """True when Rich would give every column its widest cell: no cell wraps or is cut."""
+    from rich.cells import cell_len
+
+    if not all(cell.isprintable() for line in cells for cell in line):  # tabs, newlines…
+        return False
+    widest = [cell_len(name) for name in names]
+    for line in cells:
+        widest = [max(w, cell_len(cell)) for w, cell in zip(widest, line, strict=True)]
+    return sum(widest) + 3 * len(names) + 1 <= width  # padding 1 + 1, a border after each
 
 
 def provenance_columns(p: Any) -> dict[str, Any]:

@@ -5,7 +5,8 @@ The country table is package data written by this module, never copied from else
 1. every ISO 3166-1 country in pycountry becomes a row (numeric code, alpha-3, alpha-2, ISO
    short name; official and common names become aliases), kind ``country``;
 2. each entry of the hand-written ``comtrade_areas.yaml`` replaces or adds the row for its
-   Comtrade code (India 699, USA 842, World 0, "..., nes" areas, historical areas, ...);
+   Comtrade code (India 699, USA 842, World 0, "..., nes" areas, historical areas, ...),
+   with its ``resolve_to`` code when it is an ISO code that redirects (840 -> 842);
 3. the ``names`` section of the YAML adds Comtrade spellings ("Rep. of Korea") as aliases.
 
 Regenerate after editing the YAML or upgrading pycountry::
@@ -33,7 +34,8 @@ from corridor.reference.packaged import load_yaml
 DATA_DIR = Path(__file__).resolve().parent / "data"
 AREAS_YAML = DATA_DIR / "comtrade_areas.yaml"
 COUNTRIES_CSV = DATA_DIR / "countries.csv"
-COLUMNS = ("code", "iso3", "iso2", "name", "kind", "valid_from", "valid_to", "aliases")
+COLUMNS = ("code", "iso3", "iso2", "name", "kind", "valid_from", "valid_to", "aliases",
+           "resolve_to")  # fmt: skip
 KINDS = frozenset({"country", "area_nes", "aggregate", "historical", "special"})
 
 
@@ -93,6 +95,7 @@ def build_rows(areas: dict[str, Any] | None = None) -> list[dict[str, str]]:
             "valid_from": None,
             "valid_to": None,
             "aliases": _iso_names(code)[1:],
+            "resolve_to": None,
         }
     for entry in doc["areas"]:
         code = entry["code"]
@@ -108,6 +111,7 @@ def build_rows(areas: dict[str, Any] | None = None) -> list[dict[str, str]]:
             "valid_from": entry.get("valid_from"),
             "valid_to": entry.get("valid_to"),
             "aliases": aliases,
+            "resolve_to": entry.get("resolve_to"),
         }
     for code, names in (doc.get("names") or {}).items():
         if int(code) not in rows:
@@ -127,6 +131,7 @@ def build_rows(areas: dict[str, Any] | None = None) -> list[dict[str, str]]:
                 "valid_from": "" if row["valid_from"] is None else str(row["valid_from"]),
                 "valid_to": "" if row["valid_to"] is None else str(row["valid_to"]),
                 "aliases": "|".join(_dedupe(row["aliases"], row["name"])),
+                "resolve_to": "" if row["resolve_to"] is None else str(row["resolve_to"]),
             }
         )
     return out

@@ -149,9 +149,14 @@ def _opt_int(value: str) -> int | None:
 
 
 @lru_cache(maxsize=1)
+def _rows() -> tuple[dict[str, str], ...]:
+    """The rows of countries.csv, as text."""
+    return tuple(csv.DictReader(io.StringIO(packaged_text("countries.csv"))))
+
+
+@lru_cache(maxsize=1)
 def countries() -> tuple[Country, ...]:
     """Return every known area, sorted by code."""
-    reader = csv.DictReader(io.StringIO(packaged_text("countries.csv")))
     return tuple(
         Country(
             code=int(row["code"]),
@@ -163,7 +168,7 @@ def countries() -> tuple[Country, ...]:
             valid_to=_opt_int(row["valid_to"]),
             aliases=tuple(a for a in row["aliases"].split("|") if a),
         )
-        for row in reader
+        for row in _rows()
     )
 
 
@@ -174,8 +179,8 @@ def _by_code() -> dict[int, Country]:
 
 @lru_cache(maxsize=1)
 def _redirects() -> dict[int, int]:
-    doc = packaged_yaml("comtrade_areas.yaml")
-    return {e["code"]: e["resolve_to"] for e in doc["areas"] if e.get("resolve_to") is not None}
+    """ISO codes Comtrade does not use for current data → the code that carries the trade."""
+    return {int(r["code"]): int(r["resolve_to"]) for r in _rows() if r["resolve_to"]}
 
 
 def country_by_code(code: int) -> Country:

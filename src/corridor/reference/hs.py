@@ -19,7 +19,6 @@ import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -109,7 +108,9 @@ class HSCode:
 
 @lru_cache(maxsize=1)
 def _hs76_rows() -> tuple[HSCode, ...]:
-    text = resources.files("corridor.reference").joinpath("data", "hs76.csv").read_text("utf-8")
+    from corridor.reference.packaged import packaged_text
+
+    text = packaged_text("hs76.csv")
     return tuple(
         HSCode(
             code=row["code"],

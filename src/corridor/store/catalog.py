@@ -19,12 +19,11 @@ and faces go through it.
 from __future__ import annotations
 
 import os
-import tempfile
 import threading
 from dataclasses import dataclass
 from datetime import datetime
-from importlib import resources
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from corridor.errors import CorridorError, InvalidQuery, NotFound, first_line
@@ -79,6 +78,20 @@ class TariffRead:
         return [f["retrieved_at"] for f in self.files]
 
 
+def _engine() -> ModuleType:
+    """DuckDB's engine: its C extension alone where it ships as ``_duckdb``, else ``duckdb``.
+
+    Opening a warehouse and running SQL text need only the extension (``duckdb.connect`` and
+    ``duckdb.Error`` are ``_duckdb``'s); the package's Python layer (relations, expressions)
+    adds ≈ 50 ms of imports to a first query. Relations import it (:meth:`Catalog._relation`).
+    """
+    try:
+        import _duckdb
+    except ImportError:  # a duckdb release whose extension is not the top-level _duckdb
+        import duckdb as _duckdb
+    return _duckdb
+
+
 class Catalog:
     """Read-only access to one warehouse on one engine (use as a context manager).
 
@@ -89,8 +102,7 @@ class Catalog:
     """
 
     def __init__(self, path: Path, *, engine: str = "duckdb") -> None:
-        import duckdb
-
+        duckdb = _engine()
         self.path = Path(path)
         self.engine = engine
         self.statements = 0
@@ -164,8 +176,7 @@ class Catalog:
         return url.rstrip("/") if url else str(self.path)
 
     def _check_schema(self) -> None:
-        import duckdb
-
+        duckdb = _engine()
         if (
             self.parquet is not None
             and self.engine == "spark"
@@ -240,8 +251,7 @@ class Catalog:
     # -- the SQL fast path (DuckDB) ----------------------------------------------------------
     def run(self, sql: str, params: dict[str, Any] | None = None) -> tuple[list[str], list[tuple]]:
         """Run SQL text with named ``$parameters``; return (column names, rows)."""
-        import duckdb
-
+        duckdb = _engine()
         self.statements += 1
         try:
             cur = self._con.execute(sql, params or {})
@@ -265,8 +275,7 @@ class Catalog:
         """
         from collections import OrderedDict
 
-        import duckdb
-
+        duckdb = _engine()
         names: OrderedDict[tuple, str] = self.__dict__.setdefault("_temp", OrderedDict())
         if key in names:
             names.move_to_end(key)
@@ -298,12 +307,18 @@ class Catalog:
     def arrow(self, sql: str, params: dict[str, Any] | None = None) -> pa.Table:
         """Run SQL text and return an Arrow table (typed by DuckDB)."""
         self.statements += 1
-        return self._con.sql(sql, params=params or None).to_arrow_table()
+        return self._relation(sql, params).to_arrow_table()
 
     def batches(self, sql: str, params: dict[str, Any] | None = None, rows: int = 1 << 17):
         """Run SQL text and stream the result as an Arrow RecordBatchReader."""
         self.statements += 1
-        return self._con.sql(sql, params=params or None).to_arrow_reader(rows)
+        return self._relation(sql, params).to_arrow_reader(rows)
+
+    def _relation(self, sql: str, params: dict[str, Any] | list[Any] | None = None) -> Any:
+        """``sql`` as a DuckDB relation (the duckdb package's Python layer, imported here)."""
+        import duckdb  # noqa: F401  (gives connections their relation methods)
+
+        return self._con.sql(sql, params=params or None)
 
     # -- tariff schedules (DuckDB: the warehouse file itself, on every engine) ----------------
     def tariff_lines(self, importer: int, dataset: str | None = None) -> TariffRead:
@@ -414,11 +429,11 @@ class Catalog:
         if key:
             sql += " WHERE " + " OR ".join("starts_with(hs_code, ?)" for _ in key)
             params = list(key)
-        table_from_arrow(backend, "trade", self._con.sql(sql, params=params).to_arrow_table())
+        table_from_arrow(backend, "trade", self._relation(sql, params).to_arrow_table())
         for name in READ_TABLES:
             if name != "trade":
                 table_from_arrow(
-                    backend, name, self._con.sql(f"SELECT * FROM {name}").to_arrow_table()
+                    backend, name, self._relation(f"SELECT * FROM {name}").to_arrow_table()
                 )
         self._copied = {key}
 
@@ -537,6 +552,8 @@ def table_from_arrow(backend: BaseBackend, name: str, data: pa.Table) -> ir.Tabl
 
 
 def _log4j_path() -> Path:
+    from importlib import resources
+
     ref = resources.files("corridor.store").joinpath("log4j2.properties")
     with resources.as_file(ref) as p:
         return Path(p)
@@ -566,6 +583,8 @@ def spark_session(memory: str = "2g", cores: int = 2) -> SparkSession:
             raise InvalidQuery(
                 "engine 'spark' needs pyspark: pip install 'corridor[spark]'"
             ) from exc
+        import tempfile
+
         from corridor.settings import get_settings
 
         settings = get_settings()
