@@ -191,3 +191,44 @@ def test_no_quality_finding_is_an_answer_not_missing_data(
     # an importer with no data at all is still missing data, not an empty answer
     missing = cli("quality", "--importer", "TUV", "--hs", "76", "--years", "2021")
     assert missing.exit_code != 0 and "no " in missing.output
+
+
+def test_shares_of_a_market_the_data_barely_covers_say_so(
+    cli, tmp_path: Path, shared_data: Path
+) -> None:
+    """This BACI cut holds two exporters' flows, so any importer's "market" is at most two
+    suppliers: South Africa's 100 % of Japan's aluminium is a share of the file, not of
+    Japan's imports. Every share-bearing answer says how many countries the data holds; the
+    real weight panel (dozens of suppliers of Japan) carries no such note."""
+    path = tmp_path / "BACI_HS92_Y2021_V202301.csv"
+    path.write_bytes((shared_data / BACI).read_bytes())
+    assert cli("ingest", "baci", path).exit_code == 0
+    with path.open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    into_japan = [r for r in rows if r["j"].strip() == "392"]
+    suppliers = {r["i"].strip() for r in into_japan if r["k"].strip().zfill(6).startswith("76")}
+    assert suppliers == {"710"}
+    said = f"the data holds only {len(suppliers)} country supplying Japan in this scope (2021"
+    scope = ("--importer", "JPN", "--hs", "76", "--years", "2021")
+    zaf = ("--exporter", "ZAF")
+    for name, extra in (("partners", ()), ("concentration", ()), ("summary", zaf), ("mix", zaf)):
+        doc = json.loads(cli(name, *scope, *extra, "--format", "json").stdout)
+        assert any(n.startswith(said) for n in doc["notes"]), (name, doc["notes"])
+    table = cli("partners", *scope)
+    assert table.exit_code == 0 and said in " ".join(table.output.split())
+    # rows without shares (unit values) carry no such note
+    prices = json.loads(cli("prices", *scope, "--exporter", "ZAF", "--format", "json").stdout)
+    assert not any("supplying Japan" in n for n in prices["notes"])
+
+    panel = tmp_path / "panel.duckdb"
+    loaded = cli(
+        "ingest", "table", shared_data / "real/hs7601_netweight_kg_2000_2017.csv",
+        "--map", "year=year,reporter=reporter_code,partner=partner_code,flow=flow",
+        "--map", "net_weight=net_weight_kg", "--set", "hs_code=7601", "--set", "hs_rev=H0",
+        "--dataset", "jie2020-hs7601", "--source", "comtrade", warehouse=panel,
+    )  # fmt: skip
+    assert loaded.exit_code == 0, loaded.output
+    args = ("partners", "--importer", "JPN", "--hs", "7601", "--years", "2017")
+    doc = json.loads(cli(*args, "--format", "json", warehouse=panel).stdout)
+    assert len({r["supplier"] for r in doc["rows"] if r["is_country"]}) >= 5
+    assert not any("supplying Japan" in n for n in doc["notes"])

@@ -70,6 +70,7 @@ def _with_product_names(f: Frame, t: ir.Table, key: str) -> ir.Table:
         C("first_retrieved", U.TIME, "earliest retrieval of the rows' raw files", "timestamp"),
         C("last_retrieved", U.TIME, "latest retrieval", "timestamp"),
         C("synthetic", U.FLAG, "any row synthetic", "bool"),
+        C("suppliers", U.COUNT, "countries with rows (World, n.e.s. areas not counted)", "int64"),
         C("description", U.TEXT, "dataset description", "string"),
         C("licence", U.TEXT, "dataset licence / terms", "string"),
         C("value_unit_original", U.TEXT, "value unit before conversion to USD", "string"),
@@ -85,11 +86,11 @@ def coverage(f: Frame) -> ir.Table:
     """Rows in scope per side and dataset, with everything provenance needs."""
     import ibis
 
-    from corridor.analytics.scope import classic_totals, hs_match
+    from corridor.analytics.scope import aggregate_partners, classic_totals, hs_match
 
     years = f.years(0)
 
-    def side(flow: str, column: str, label: str) -> ir.Table:
+    def side(flow: str, column: str, label: str, counterpart: str) -> ir.Table:
         # the side's own filter first: each branch is a scan the row layout can skip on
         # (an OR of the two, or a shared subquery, would read the whole HS scope)
         t = f.trade.filter(f.trade.flow == flow, f.trade[column] == f.p.importer)
@@ -97,9 +98,11 @@ def coverage(f: Frame) -> ir.Table:
         t = t.filter(hs_match(t, f.hs), t.hs_level >= f.hs_min_level)
         if years:
             t = t.filter(t.year.between(*years))
-        return t.mutate(side=ibis.literal(label))
+        return t.mutate(side=ibis.literal(label), _supplier=t[counterpart])
 
-    t = side("M", "reporter", "importer").union(side("X", "partner", "exporter"))
+    t = side("M", "reporter", "importer", "partner").union(
+        side("X", "partner", "exporter", "reporter")
+    )
     t = t.mutate(_h4=t.hs_code.substr(0, 4))
     a = t.group_by(["side", "dataset"]).aggregate(
         source=t.source.max(),
@@ -117,6 +120,7 @@ def coverage(f: Frame) -> ir.Table:
         first_retrieved=t.retrieved_at.min(),
         last_retrieved=t.retrieved_at.max(),
         synthetic=t.synthetic.any(),
+        suppliers=t._supplier.nunique(where=~t._supplier.isin(aggregate_partners())),
     )
     d = f.table("datasets")
     d = d.select(
@@ -149,6 +153,7 @@ def coverage(f: Frame) -> ir.Table:
     lookback=1,
     notes=("World (0) is excluded; n.e.s. areas are in the total but not ranked.",),
     per_year=True,
+    market_shares=True,
 )  # fmt: skip
 def partners(f: Frame) -> ir.Table:
     """Supplier table with the year-before comparison, names, trimmed to the years asked."""
@@ -234,6 +239,7 @@ def _exporter_year(s: ir.Table, exporter: Any, **cols: str) -> ir.Table:
     lookback=1,
     needs_exporter=True,
     uses_measure=False,
+    market_shares=True,
 )  # fmt: skip
 def summary(f: Frame) -> ir.Table:
     """The exporter's position per market year, by value and by weight at once."""
@@ -397,6 +403,7 @@ def growth(f: Frame) -> ir.Table:
     notes=("Group shares count each country only in years it was a member (dated membership: "
            "`corridor countries --group NAME`); 'sanctioned' is a modelling convenience, see "
            "its basis per country.",),
+    market_shares=True,
 )  # fmt: skip
 def concentration(f: Frame) -> ir.Table:
     """Concentration per year, with dated group shares as columns."""
@@ -602,6 +609,7 @@ def mirror_totals(f: Frame) -> ir.Table:
         C("exporter_rank", U.RANK, "the exporter's rank in the product", "int32"),
     ),
     order=("year", "level", "rank", "product"),
+    market_shares=True,
 )  # fmt: skip
 def mix(f: Frame) -> ir.Table:
     """Shares at every level down to the finest present, with the exporter's part."""

@@ -183,6 +183,8 @@ class Indicator:
         per_year: a year's rows depend only on that year and its lookback, so the rows of a
             narrower year range are the wider range's rows in those years.
         monthly: answers monthly questions too (rows by ``period``); the others are annual.
+        market_shares: rows hold shares or ranks of the importer's market (the session notes
+            when the data holds only a few supplying countries).
     """
 
     name: str
@@ -199,6 +201,7 @@ class Indicator:
     empty_is_answer: bool = False
     per_year: bool = False
     monthly: bool = False
+    market_shares: bool = False
 
     @property
     def schema(self) -> str:

@@ -53,6 +53,7 @@ class Coverage:
     first_retrieved: datetime | None
     last_retrieved: datetime | None
     synthetic: bool
+    suppliers: int
     description: str | None
     licence: str | None
     value_unit_original: str | None
@@ -548,7 +549,24 @@ class Session:
             rows=rows,
             provenance=self.provenance(*plan.used, flow=plan.flow, measure=plan.measure),
             query=self.query_dict(plan.measure),
-            notes=ind.notes,
+            notes=ind.notes + self._thin_market(ind.market_shares),
+        )
+
+    #: fewer supplying countries than this in the data: shares describe the data, not the market
+    THIN_MARKET = 5
+
+    def _thin_market(self, shares: bool) -> tuple[str, ...]:
+        """A note when shares and ranks are of a market the data holds only a few suppliers of."""
+        n = self.main.suppliers
+        if not shares or n >= self.THIN_MARKET:
+            return ()
+        c = self.main
+        years = f"{c.first_year}" + (f"–{c.last_year}" if c.last_year != c.first_year else "")
+        held = f"only {n} countr{'y' if n == 1 else 'ies'}" if n else "no country"
+        return (
+            f"the data holds {held} supplying {self.query.importer.name} in this scope ({years}, "
+            f"dataset {c.dataset}): shares and ranks are of what the data holds, which may be "
+            "less than the whole market",
         )
 
     def expression(self, name: str) -> Any:
