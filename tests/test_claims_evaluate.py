@@ -168,11 +168,12 @@ def test_latest_year_is_said(sample: Checker) -> None:
 
 
 def test_ties_share_the_lower_rank(tmp_path: Path) -> None:
+    # five supplying countries (China and Korea small), so ranks and shares are of a market
     csv_path = tmp_path / "ties.csv"
     csv_path.write_text(
         "year,reporter_code,partner_code,flow,net_weight_kg\n"
-        "2020,392,36,M,100\n2020,392,699,M,100\n2020,392,643,M,50\n2020,392,899,M,500\n"
-        "2020,392,0,M,750\n"
+        "2020,392,36,M,100\n2020,392,699,M,100\n2020,392,643,M,50\n2020,392,899,M,485\n"
+        "2020,392,156,M,10\n2020,392,410,M,5\n2020,392,0,M,750\n"
     )
     _table_wh(tmp_path / "t.duckdb", csv_path, "ties")
     with Catalog(tmp_path / "t.duckdb") as cat:

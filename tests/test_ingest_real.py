@@ -232,3 +232,43 @@ def test_shares_of_a_market_the_data_barely_covers_say_so(
     doc = json.loads(cli(*args, "--format", "json", warehouse=panel).stdout)
     assert len({r["supplier"] for r in doc["rows"] if r["is_country"]}) >= 5
     assert not any("supplying Japan" in n for n in doc["notes"])
+
+
+def test_claims_about_a_market_the_data_barely_covers_are_not_settled(
+    cli, tmp_path: Path, shared_data: Path
+) -> None:
+    """On the two-exporter BACI cut, "South Africa is Japan's largest supplier" used to come
+    back SUPPORTED (rank 1 of the one supplier in the file). A rank, share or concentration
+    claim now needs at least five supplying countries in the data; an exporter's own amount
+    does not, and is still checked (against the file's rows, summed here independently)."""
+    path = tmp_path / "BACI_HS92_Y2021_V202301.csv"
+    path.write_bytes((shared_data / BACI).read_bytes())
+    assert cli("ingest", "baci", path).exit_code == 0
+    claims = {
+        "rank": "South Africa is the largest supplier of aluminium to Japan in 2021",
+        "share": "South Africa supplies 100% of Japan's aluminium imports in 2021",
+        "value": "Japan imported about $112 million of unwrought aluminium from South Africa "
+        "in 2021",
+    }
+    with path.open(newline="") as fh:
+        into_japan = [r for r in csv.DictReader(fh) if r["j"].strip() == "392"]
+    n = len({r["i"].strip() for r in into_japan if r["k"].strip().zfill(6).startswith("76")})
+    for kind, text in claims.items():
+        result = cli("check", text, "--format", "json")
+        assert result.exit_code == 0, result.output
+        (doc,) = json.loads(result.stdout)["results"]
+        reasons = [f["reason"] for f in doc["findings"]]
+        if kind == "value":
+            assert doc["verdict"] == "supported", doc
+            basis = next(f for f in doc["findings"] if f["verdict"] == "supported")
+            zaf = [r for r in into_japan if r["i"].strip() == "710"]
+            usd = sum(float(r["v"]) * 1000 for r in zaf if r["k"].strip().zfill(6)[:4] == "7601")
+            assert basis["figure"] == pytest.approx(usd, rel=1e-9)
+            assert not any("supplying Japan" in (r or "") for r in reasons)
+        else:
+            assert doc["verdict"] == "unverifiable", doc
+            assert any(
+                (r or "").startswith(f"the data holds only {n} country supplying Japan")
+                and f"a {kind} among its suppliers" in r
+                for r in reasons
+            ), reasons

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["CIF_FOB_BOUNDS", "GROUPS", "WEIGHT_BOUNDS"]
+__all__ = ["CIF_FOB_BOUNDS", "GROUPS", "THIN_MARKET", "WEIGHT_BOUNDS"]
 
 #: Plausible CIF/FOB ratios: freight and insurance add roughly 0-20 % (IMF DOTS uses 1.06);
 #: below 0.95 or above 1.30 the two reports are unlikely to describe the same goods.
@@ -12,3 +12,6 @@ CIF_FOB_BOUNDS: tuple[float, float] = (0.95, 1.30)
 WEIGHT_BOUNDS: tuple[float, float] = (0.80, 1.25)
 #: Country groups whose share of each market the concentration indicator reports.
 GROUPS: tuple[str, ...] = ("quad", "g20", "eu27", "asean", "rcep", "oecd", "sanctioned")
+#: Fewer supplying countries than this in the data: shares and ranks describe the data (a
+#: file cut to a few exporters, a fetch of a few partners), not necessarily the whole market.
+THIN_MARKET = 5

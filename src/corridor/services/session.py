@@ -67,6 +67,13 @@ class Coverage:
         return self.source == "baci"
 
     @property
+    def thin_market(self) -> bool:
+        """Fewer supplying countries than shares and ranks of a whole market need."""
+        from corridor.analytics.constants import THIN_MARKET
+
+        return self.suppliers < THIN_MARKET
+
+    @property
     def finest(self) -> int:
         """The finest HS level present."""
         return max(self.levels) if self.levels else 0
@@ -552,13 +559,10 @@ class Session:
             notes=ind.notes + self._thin_market(ind.market_shares),
         )
 
-    #: fewer supplying countries than this in the data: shares describe the data, not the market
-    THIN_MARKET = 5
-
     def _thin_market(self, shares: bool) -> tuple[str, ...]:
         """A note when shares and ranks are of a market the data holds only a few suppliers of."""
         n = self.main.suppliers
-        if not shares or n >= self.THIN_MARKET:
+        if not shares or not self.main.thin_market:
             return ()
         c = self.main
         years = f"{c.first_year}" + (f"–{c.last_year}" if c.last_year != c.first_year else "")

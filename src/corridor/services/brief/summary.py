@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from corridor.analytics.constants import THIN_MARKET
 from corridor.errors import NotFound
 from corridor.services.brief import dependency, mirror, mix, prices
 from corridor.services.brief import words as w
@@ -114,7 +115,7 @@ def _caveats(s: Session) -> list[str]:
     if s.main.reconciled:
         out.append("Figures are CEPII BACI's reconciled flows, not either country's own report.")
     n = s.indicator("summary").to_pylist()[-1]["suppliers"]
-    if n is not None and n < 5:
+    if n is not None and n < THIN_MARKET:
         out.append(
             f"The data holds only {n} supplying countr{'y' if n == 1 else 'ies'} for this "
             "scope, so shares and concentration describe the data, not the whole market."

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from corridor.analytics.constants import THIN_MARKET
 from corridor.services.brief import words as w
 from corridor.services.brief.model import ChartSpec, Fact, Section, Series, Table, TableColumn
 from corridor.units import Unit, fmt_pct
@@ -69,7 +70,7 @@ def build(s: Session) -> Section:
         sec.findings.append(moved + ".")
     elif mine is None:
         sec.findings.append(f"{exp.name} is not among {imp}'s suppliers in {last}.")
-    if summary["suppliers"] is not None and summary["suppliers"] < 5:
+    if summary["suppliers"] is not None and summary["suppliers"] < THIN_MARKET:
         sec.notes.append(
             f"The data holds only {summary['suppliers']} supplying "
             f"countr{'y' if summary['suppliers'] == 1 else 'ies'} for this scope in {last}: "

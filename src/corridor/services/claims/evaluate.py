@@ -235,6 +235,13 @@ class Checker:
             has = "net weights" if i.measure == "value" else "values (USD)"
             return missing(f"{i.measure} is NULL in every year of dataset {i.dataset}: it "
                            f"carries {has} only for this flow")  # fmt: skip
+        if c.kind in _OF_MARKET and row.thin_market:
+            n = row.suppliers
+            return missing(
+                f"the data holds only {n} countr{'y' if n == 1 else 'ies'} supplying "
+                f"{claim.importer_label} in this scope (dataset {i.dataset}): a {c.kind} among "
+                "its suppliers would describe the file, not the market"
+            )
         session = self._session(claim.importer, i, rows)
         try:
             result = session.indicator("partners")
@@ -411,6 +418,8 @@ def _largest(claim: Claim, i: Interpretation, rows: list[dict[str, Any]]):
                                       "n_suppliers": row["n_suppliers"]}  # fmt: skip
 
 
+#: claims about the importer's whole market (not one exporter's amount)
+_OF_MARKET = ("share", "rank", "concentration")
 _FIGURES = {"value": _value, "share": _share, "change": _change, "rank": _rank}
 
 
