@@ -216,6 +216,9 @@ def test_shares_of_a_market_the_data_barely_covers_say_so(
         assert any(n.startswith(said) for n in doc["notes"]), (name, doc["notes"])
     table = cli("partners", *scope)
     assert table.exit_code == 0 and said in " ".join(table.output.split())
+    # the outlook's market total and share are of the file too
+    outlook = cli("forecast", *scope, *zaf, "--horizon", "1", "--format", "json")
+    assert any(n.startswith(said) for n in json.loads(outlook.stdout)["notes"]), outlook.output
     # rows without shares (unit values) carry no such note
     prices = json.loads(cli("prices", *scope, "--exporter", "ZAF", "--format", "json").stdout)
     assert not any("supplying Japan" in n for n in prices["notes"])

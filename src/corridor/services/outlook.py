@@ -456,6 +456,7 @@ def outlook(
         leading = [y for y in years if y < observed[0]]
         if leading:
             notes.append(f"no market total for {_runs(leading)} (before the first report)")
+    notes.extend(session.thin_market_notes())  # the market total is of what the data holds
     unit = measure_unit(session.measure)
     synthetic = result.provenance.synthetic
     periods = tuple(str(y) for y in years)

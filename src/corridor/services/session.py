@@ -556,13 +556,13 @@ class Session:
             rows=rows,
             provenance=self.provenance(*plan.used, flow=plan.flow, measure=plan.measure),
             query=self.query_dict(plan.measure),
-            notes=ind.notes + self._thin_market(ind.market_shares),
+            notes=ind.notes + (self.thin_market_notes() if ind.market_shares else ()),
         )
 
-    def _thin_market(self, shares: bool) -> tuple[str, ...]:
-        """A note when shares and ranks are of a market the data holds only a few suppliers of."""
+    def thin_market_notes(self) -> tuple[str, ...]:
+        """A note when the data holds only a few of the market's suppliers (else none)."""
         n = self.main.suppliers
-        if not shares or not self.main.thin_market:
+        if not self.main.thin_market:
             return ()
         c = self.main
         years = f"{c.first_year}" + (f"–{c.last_year}" if c.last_year != c.first_year else "")

@@ -232,9 +232,10 @@ def _transform(
         hi = 1 - (float((1 - inner).min()) / 2 if inner.size else LOGIT_EPS)
         edge = (y <= 0) | (y >= 1)
         if edge.any():
+            k = int(edge.sum())
             notes.append(
-                f"{int(edge.sum())} shares of exactly 0 or 1 are set to {lo:.2g} / {hi:.6g} "
-                "(half the nearest observed share) for the logit scale"
+                f"{k} share{'s' * (k != 1)} of exactly 0 or 1 {'are' if k != 1 else 'is'} set to "
+                f"{lo:.2g} / {hi:.6g} (half the nearest observed share) for the logit scale"
             )
         p = np.clip(y, lo, hi)
         return np.log(p / (1 - p)), lambda z: 1.0 / (1.0 + np.exp(-np.asarray(z))), notes
@@ -309,8 +310,8 @@ def _reason(
     sel: Selection, model: str, n: int, h: int, short: bool, refit_failed: bool, rule: Rule
 ) -> str:
     prefix = (
-        f"short series ({n} observations < {SHORT_SERIES}): only the simple methods (Naive, "
-        "drift) are fitted; "
+        f"short series ({n} observation{'s' * (n != 1)} < {SHORT_SERIES}): only the simple "
+        "methods (Naive, drift) are fitted; "
         if short
         else ""
     )
@@ -523,7 +524,7 @@ def _intervals(
                 f"coverage may fall short of {level} %"
             )
     if used < MIN_SCORES:
-        notes.append(f"only {used} backtest errors: too few to calibrate intervals, none shown")
+        notes.append(f"{errors_text(used)}: too few to calibrate intervals, none shown")
     elif not math.isfinite(scale):
         notes.append("the series is constant: no interval can be scaled, none shown")
     return bounds, rows
@@ -637,3 +638,8 @@ def forecast_panel(
                 f"{first.unit.value}/{first.freq}: forecast one unit and frequency at a time"
             )
     return PanelForecast({s.key: forecast_series(s, options) for s in series})
+
+
+def errors_text(n: int) -> str:
+    """'no backtest error', 'only 1 backtest error', 'only 5 backtest errors'."""
+    return "no backtest error" if n == 0 else f"only {n} backtest error{'s' * (n != 1)}"

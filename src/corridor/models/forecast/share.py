@@ -25,6 +25,7 @@ from corridor.models.forecast.engine import (
     LEVELS,
     ForecastOptions,
     SeriesForecast,
+    errors_text,
     forecast_series,
 )
 from corridor.models.forecast.series import Series
@@ -171,7 +172,7 @@ def share_outlook(
             }
         )
     if used < MIN_SCORES:
-        notes.append(f"only {used} backtest errors of the implied volume: no interval shown")
+        notes.append(f"{errors_text(used)} of the implied volume: no interval shown")
     unit = market.unit
     return ShareOutlook(
         market=mf,
