@@ -371,6 +371,12 @@ def test_baci_corridor_sections_say_what_the_data_cannot_give(baci_warehouse, tm
     assert "no margin of preference" in " ".join(wi.findings)
     html = render_brief(brief, tmp_path / "baci", pdf=False).html.read_text()
     assert "SYNTHETIC" not in html and "only 1 contiguous year" in html
+    # the cut holds one supplier of Japan: the shares and the HHI of 10,000 are of the file
+    thin = "The data holds only 1 country supplying this market in 2021"
+    for name in ("suppliers", "dependency"):
+        assert any(n.startswith(thin) for n in brief.section(name).notes), name
+    assert "1 country covered 90 %" in " ".join(brief.section("dependency").findings)
+    assert thin in _words(html)
 
 
 def test_panel_asked_for_chapter_76_says_7601_only(panel_warehouse):

@@ -69,6 +69,9 @@ def test_overview_shows_the_brief_headline_chart_and_provenance(client):
     assert 'class="chart"' in body and 'data-spec="{&#34;' in body
     assert "source: sample" in body and "imports as reported by Japan (flow M, CIF)" in body
     assert "warehouse: sample.duckdb" in body
+    # each caption's source line is the brief's, printed once ("Source: …", never doubled)
+    sources = re.findall(r'<p class="source">([^<]*)</p>', body)
+    assert sources and all(s.count("Source:") == 1 for s in sources), sources[:3]
     # picker state comes from the URL
     assert 'name="importer" list="country-list" value="JPN"' in body
     assert '<option value="76" selected>' in body

@@ -70,11 +70,14 @@ def build(s: Session) -> Section:
                if first is not last and first["hhi"] is not None else "")  # fmt: skip
         sec.findings.append(
             f"{said}{was}. The top {last['top_n']} held {fmt_pct(last['topn_share'])} and "
-            f"{last['n_for_90'] if last['n_for_90'] is not None else '—'} countries covered 90 %."
+            f"{w.countries(last['n_for_90']) if last['n_for_90'] is not None else '— countries'}"
+            " covered 90 %."
         )
     groups = [f"{label} {fmt_pct(last[f'{g}_share'])}" for g, label in GROUPS.items()]
     sec.findings.append(f"Group shares in {last['year']} {w.by_measure(s)}: " +
                         ", ".join(groups) + ".")  # fmt: skip
+    if thin := w.thin_market(last["n_suppliers"], last["year"]):
+        sec.notes.append(thin)
     basis = sanctioned_basis(s)
     info = group_info("sanctioned")
     sec.notes.append(

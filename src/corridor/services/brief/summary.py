@@ -117,8 +117,8 @@ def _caveats(s: Session) -> list[str]:
     n = s.indicator("summary").to_pylist()[-1]["suppliers"]
     if n is not None and n < THIN_MARKET:
         out.append(
-            f"The data holds only {n} supplying countr{'y' if n == 1 else 'ies'} for this "
-            "scope, so shares and concentration describe the data, not the whole market."
+            f"The data holds only {w.countries(n)} supplying this market, so shares and "
+            "concentration describe the data, not the whole market."
         )
     return out
 

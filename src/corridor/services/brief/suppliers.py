@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from corridor.analytics.constants import THIN_MARKET
 from corridor.services.brief import words as w
 from corridor.services.brief.model import ChartSpec, Fact, Section, Series, Table, TableColumn
 from corridor.units import Unit, fmt_pct
@@ -70,12 +69,8 @@ def build(s: Session) -> Section:
         sec.findings.append(moved + ".")
     elif mine is None:
         sec.findings.append(f"{exp.name} is not among {imp}'s suppliers in {last}.")
-    if summary["suppliers"] is not None and summary["suppliers"] < THIN_MARKET:
-        sec.notes.append(
-            f"The data holds only {summary['suppliers']} supplying "
-            f"countr{'y' if summary['suppliers'] == 1 else 'ies'} for this scope in {last}: "
-            "shares are of what the data holds, which may be less than the whole market."
-        )
+    if thin := w.thin_market(summary["suppliers"], last):
+        sec.notes.append(thin)
     share_col = res.column("share")
     sec.facts += [
         Fact.of("exporter_rank", f"{exp.name}'s rank {w.by_measure(s)}, {last}",

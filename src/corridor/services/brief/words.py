@@ -113,6 +113,23 @@ def product(s: Session) -> str:
     return "; ".join(words)
 
 
+def countries(n: int) -> str:
+    """'1 country', '3 countries'."""
+    return f"{n} countr{'y' if n == 1 else 'ies'}"
+
+
+def thin_market(n: int | None, year: int) -> str | None:
+    """The note for a market the data holds fewer than THIN_MARKET suppliers of (else None)."""
+    from corridor.analytics.constants import THIN_MARKET
+
+    if n is None or n >= THIN_MARKET:
+        return None
+    return (
+        f"The data holds only {countries(n)} supplying this market in {year}: shares and "
+        "concentration are of what the data holds, which may be less than the whole market."
+    )
+
+
 def span(first: int, last: int) -> str:
     """'2015–2024', or '2021' for one year."""
     return str(first) if first == last else f"{first}–{last}"
