@@ -17,6 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from corridor.reference.countries import resolve_country
+from corridor.units import fmt_value
 
 RUS, AUS, IND, CHN, ZAF, JPN = 643, 36, 699, 156, 710, 392
 HEADER = "importer,partner_or_agreement,hs,rate,basis,valid_from,source\n"
@@ -576,6 +577,11 @@ def test_baci_shock_is_unfillable_with_one_supplier(baci_wh: Path, zaf_exports) 
     assert s["total_before"] == pytest.approx(sum(japan.values()))
     assert s["gap"] == pytest.approx(s["lost"]) and s["total_after"] == 0
     assert any("no other supplier is left" in n for n in doc["notes"])
+    # amounts in people's units (it printed "1.12839e+08 of 1.12839e+08 lost"), and the file's
+    # one supplier of Japan is named as the data's limit, not the market's
+    lost = next(n for n in doc["notes"] if "cannot be re-sourced" in n)
+    assert lost.startswith(f"{fmt_value(s['gap'], 'USD')} of {fmt_value(s['lost'], 'USD')} lost")
+    assert any(n.startswith("the data holds only 1 country supplying Japan") for n in doc["notes"])
     elsewhere = sum(sum(v.values()) for j, v in zaf_exports.items() if j != JPN)
     assert doc["tables"]["capacity"][0]["headroom"] == pytest.approx(elsewhere)
     p = doc["provenance"]["trade"]

@@ -52,7 +52,7 @@ from pydantic import BaseModel, Field
 
 from corridor.errors import InvalidQuery
 from corridor.models.tables import table_of
-from corridor.units import Column, Unit
+from corridor.units import Column, Unit, fmt_value, measure_unit
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -359,9 +359,10 @@ def supplier_shock(
         left = bool(((f == 0) & countries & (q0 > 0)).any())
         why = ("the suppliers left have no capacity headroom for it" if left
                else "no other supplier is left")  # fmt: skip
+        unit = measure_unit(basis)
         notes.append(
-            f"{gap:,.6g} of {lost:,.6g} lost ({basis}) cannot be re-sourced: {why} (reported as "
-            "the gap)"
+            f"{fmt_value(gap, unit)} of {fmt_value(lost, unit)} lost ({basis}) cannot be "
+            f"re-sourced: {why} (reported as the gap)"
         )
     if armington and sig.default <= 1 and removed_value:
         notes.append("σ ≤ 1: every supplier is essential; the price index change is undefined")

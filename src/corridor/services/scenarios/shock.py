@@ -217,7 +217,7 @@ def shock(
     rows = [r for r in partners.to_pylist() if r["year"] == year]
     where = f"{scope_words(s)} in {year}"
     usable = {r["supplier"]: r for r in rows if r[key] is not None}
-    notes: list[str] = []
+    notes: list[str] = list(s.thin_market_notes())  # "nobody else" may be the file's limit
     dropped = [r["name"] for r in rows if r[key] is None]
     if dropped:
         notes.append(f"left out (no {key} reported in {year}): {', '.join(dropped)}")
