@@ -198,3 +198,24 @@ def test_baci_units_codes_and_provenance(
     assert units == [("thousand USD", "tonnes", False)]
     ((origin, size),) = rows(warehouse_path, "SELECT origin, bytes FROM raw_files")
     assert origin == str(baci.resolve()) and size == baci.stat().st_size
+
+
+def test_reported_rows_are_stored_by_the_importer_of_each_flow(
+    cli, warehouse_path: Path, fixtures: Path
+) -> None:
+    """A corridor reads two runs of rows: the importer's own report (flow M, reporter = the
+    importer) and its partners' exports to it (flow X, partner = the importer). Rows are stored
+    by the flow's importer, so each run is contiguous and zone maps skip the rest (the portal
+    export holds Germany, the USA and China, both flows, every partner)."""
+    path = fixtures / "comtrade-portal-csv/TradeData.csv"
+    assert cli("ingest", "comtrade-csv", path).exit_code == 0
+    stored = rows(
+        warehouse_path,
+        "SELECT CASE WHEN flow = 'X' THEN partner ELSE reporter END, flow, hs_code, year, "
+        "reporter, partner FROM trade_rows ORDER BY rowid",
+    )
+    assert len(stored) == 1352 and stored == sorted(stored)
+    # Germany's report and the USA's and China's exports to Germany: one run each
+    runs = [i for i, r in enumerate(stored) if r[0] == 276 and r[1] == "X"]
+    assert runs and runs == list(range(runs[0], runs[-1] + 1))
+    assert {r[4] for r in stored if r[0] == 276 and r[1] == "X"} >= {842, 156}

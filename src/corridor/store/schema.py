@@ -116,24 +116,29 @@ PHYSICAL_KEYS: dict[str, tuple[str, ...]] = {
 TRADE_TARGETS = ("trade_rows", "trade_baci")
 
 # Rows are inserted sorted by the keys corridor's queries filter on, so that DuckDB's zone maps
-# (min/max per row group) skip most of the table: a corridor is one importer (BACI) or one
-# reporter and flow (Comtrade), one product scope, a few years.
+# (min/max per row group) skip most of the table: a corridor is one importer, one product
+# scope, a few years. Reported rows are sorted by the flow's importer (the reporter of imports,
+# the partner of exports), so the importer's own report and its partners' mirror reports of
+# exports to it are each a contiguous run: both sides of a corridor skip the rest.
 SORT_KEYS: dict[str, tuple[str, ...]] = {
-    "trade_rows": ("reporter", "flow", "hs_code", "year", "partner"),
+    "trade_rows": ("CASE WHEN {flow} = 'X' THEN {partner} ELSE {reporter} END", "flow",
+                   "hs_code", "year", "reporter", "partner"),
     "trade_baci": ("importer", "hs_code", "exporter"),
     "tariff_lines": ("importer", "national_line", "column_name"),
-}
+}  # fmt: skip
 
 
 def sort_ordinals(target: str) -> str:
-    """'5, 8, 10' — the positions of a table's sort keys in its column list (for ORDER BY)."""
+    """The ORDER BY list of a table's rows: column positions (``#n`` inside expressions)."""
     if target == "tariff_lines":
         from corridor.store.tariff_schema import TARIFF_COLUMN_NAMES
 
         columns = ["file_id", *TARIFF_COLUMN_NAMES]
     else:
         columns = list(ROW_COLUMNS if target == "trade_rows" else BACI_COLUMNS)
-    return ", ".join(str(columns.index(k) + 1) for k in SORT_KEYS[target])
+    at = {c: f"#{i}" for i, c in enumerate(columns, 1)}
+    return ", ".join(str(columns.index(k) + 1) if k in columns else k.format(**at)
+                     for k in SORT_KEYS[target])  # fmt: skip
 
 
 def new_rows(target: str, *, subset: bool = False) -> str:
