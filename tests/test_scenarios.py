@@ -441,6 +441,9 @@ def test_tariff_cepa_on_the_sample(sample_wh: Path) -> None:
     assert refused["760612"]["reason"] == "lines with different rates (0–2 %)"
     prices = ok_json(sample_wh, "prices", "--hs", "760612", "--years", "2024", "--exporter", "")
     assert refused["760612"]["imports"] == pytest.approx(sum(r["value"] for r in prices["rows"]))
+    lost = fmt_value(sum(r["imports"] for r in refused.values()), "USD")  # e.g. USD 358.6 M
+    assert any(n.startswith(f"2 trade code(s) not simulated ({lost} of imports)")
+               for n in doc["notes"]), doc["notes"]  # fmt: skip
     t = doc["tables"]["totals"][0]
     assert abs(t["trade_diversion"]) < 1e-3
     assert t["revenue_before"] == pytest.approx(

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from corridor.errors import InputFileError, InvalidQuery, NotFound
 from corridor.services.scenarios.inputs import base_session, scope_words
 from corridor.services.scenarios.result import Scenario, ScenarioTable
-from corridor.units import Column, Unit
+from corridor.units import Column, Unit, fmt_value
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -359,7 +359,8 @@ def tariff_change(
     if refused:
         lost = sum(r["imports"] for r in refused)
         notes.append(
-            f"{len(refused)} trade code(s) not simulated (USD {lost:,.0f} of imports): "
+            f"{len(refused)} trade code(s) not simulated ({fmt_value(lost, Unit.USD)} of "
+            "imports): "
             "their lines carry different rates or specific duties — see the refused "
             "table; rates are never averaged"
         )
