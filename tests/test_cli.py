@@ -147,6 +147,12 @@ def test_countries_lookup(cli) -> None:
     assert (row["code"], row["iso3"], row["name"]) == (392, "JPN", "Japan")
     quad = json.loads(cli("countries", "--group", "QUAD", "--format", "json").stdout)["rows"]
     assert sorted(r["iso3"] for r in quad) == ["AUS", "IND", "JPN", "USA"]
+    # the table shows a missing validity date as missing ("—"), never as Python's "None"
+    japan = next(r for r in quad if r["iso3"] == "JPN")
+    assert japan["valid_from"] is None and japan["valid_to"] is None
+    shown = cli("countries", "jp", warehouse=None).output
+    assert "None" not in shown and "—" in shown
+    assert "dataset:" not in shown  # reference data has no dataset: no empty "dataset:" label
 
 
 def test_summary_on_weight_only_panel(cli, shared_data: Path) -> None:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from enum import Enum, StrEnum
 from typing import Any
 
-from corridor.units import fmt_pct, fmt_usd, fmt_weight
+from corridor.units import MISSING, fmt_pct, fmt_usd, fmt_weight
 
 __all__ = ["Format", "emit_rows", "fmt_pct", "fmt_usd", "fmt_weight", "stderr", "stdout"]
 
@@ -87,8 +87,13 @@ def emit_rows(
     table = Table(title=("[bold red]SYNTHETIC DATA[/] — " if synthetic else "") + title)
     for label in columns.values():
         table.add_column(label, justify="right" if label != columns.get("name") else "left")
+    def cell(k: str, value: Any) -> str:
+        if value is None and k not in formatters:
+            return MISSING  # missing is shown as missing, never as "None"
+        return str(formatters.get(k, _plain)(value))
+
     for row in rows:
-        table.add_row(*(str(formatters.get(k, _plain)(row.get(k))) for k in columns))
+        table.add_row(*(cell(k, row.get(k)) for k in columns))
     console = stdout()
     console.print(table)
     for line in provenance_lines(provenance):
@@ -102,7 +107,7 @@ def provenance_lines(p: dict[str, Any]) -> list[str]:
         lines.append("synthetic: YES — generated sample data, not official statistics")
     if p.get("sources") or p.get("datasets"):
         sources, datasets = ", ".join(p.get("sources", [])), ", ".join(p.get("datasets", []))
-        lines.append(f"source: {sources} · dataset: {datasets}")
+        lines.append(f"source: {sources}" + (f" · dataset: {datasets}" if datasets else ""))
     if p.get("flow"):
         basis = ", ".join(p.get("value_basis", [])) or "no values"
         lines.append(f"flow: {p['flow']} · value basis: {basis}")
