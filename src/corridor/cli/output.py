@@ -87,6 +87,7 @@ def emit_rows(
     table = Table(title=("[bold red]SYNTHETIC DATA[/] — " if synthetic else "") + title)
     for label in columns.values():
         table.add_column(label, justify="right" if label != columns.get("name") else "left")
+
     def cell(k: str, value: Any) -> str:
         if value is None and k not in formatters:
             return MISSING  # missing is shown as missing, never as "None"
