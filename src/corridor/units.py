@@ -19,6 +19,7 @@ __all__ = [
     "MISSING",
     "Column",
     "Unit",
+    "fmt_count",
     "fmt_pct",
     "fmt_usd",
     "fmt_value",
@@ -135,6 +136,11 @@ class Column:
     def schema(self) -> dict[str, str]:
         """The column's entry in a JSON schema document."""
         return {"unit": self.unit.value, "type": self.dtype, "meaning": self.meaning}
+
+
+def fmt_count(n: int, noun: str, plural: str | None = None) -> str:
+    """'1 country', '3 countries', '2 observations' (plural: noun + 's' unless given)."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
 def fmt_usd(value: float | None) -> str:

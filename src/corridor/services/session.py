@@ -73,6 +73,17 @@ class Coverage:
 
         return self.suppliers < THIN_MARKET
 
+    def thin_market_text(self, importer: str) -> str:
+        """'the data holds only 1 country supplying Japan in this scope (2021, dataset …)'."""
+        from corridor.units import fmt_count
+
+        n = self.suppliers
+        held = f"only {fmt_count(n, 'country', 'countries')}" if n else "no country"
+        years = f"{self.first_year}" + (
+            f"–{self.last_year}" if self.last_year != self.first_year else "")  # fmt: skip
+        return (f"the data holds {held} supplying {importer} in this scope ({years}, dataset "
+                f"{self.dataset})")  # fmt: skip
+
     @property
     def finest(self) -> int:
         """The finest HS level present."""
@@ -561,16 +572,11 @@ class Session:
 
     def thin_market_notes(self) -> tuple[str, ...]:
         """A note when the data holds only a few of the market's suppliers (else none)."""
-        n = self.main.suppliers
         if not self.main.thin_market:
             return ()
-        c = self.main
-        years = f"{c.first_year}" + (f"–{c.last_year}" if c.last_year != c.first_year else "")
-        held = f"only {n} countr{'y' if n == 1 else 'ies'}" if n else "no country"
         return (
-            f"the data holds {held} supplying {self.query.importer.name} in this scope ({years}, "
-            f"dataset {c.dataset}): shares and ranks are of what the data holds, which may be "
-            "less than the whole market",
+            f"{self.main.thin_market_text(self.query.importer.name)}: shares and ranks are of "
+            "what the data holds, which may be less than the whole market",
         )
 
     def expression(self, name: str) -> Any:

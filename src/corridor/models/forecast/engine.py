@@ -50,7 +50,7 @@ from corridor.models.forecast.conformal import (
     replay,
 )
 from corridor.models.forecast.series import GapPolicy, Series, prepare, shift_period
-from corridor.units import Unit
+from corridor.units import Unit, fmt_count
 
 __all__ = [
     "LEVELS",
@@ -234,7 +234,7 @@ def _transform(
         if edge.any():
             k = int(edge.sum())
             notes.append(
-                f"{k} share{'s' * (k != 1)} of exactly 0 or 1 {'are' if k != 1 else 'is'} set to "
+                f"{fmt_count(k, 'share')} of exactly 0 or 1 {'is' if k == 1 else 'are'} set to "
                 f"{lo:.2g} / {hi:.6g} (half the nearest observed share) for the logit scale"
             )
         p = np.clip(y, lo, hi)
@@ -310,7 +310,7 @@ def _reason(
     sel: Selection, model: str, n: int, h: int, short: bool, refit_failed: bool, rule: Rule
 ) -> str:
     prefix = (
-        f"short series ({n} observation{'s' * (n != 1)} < {SHORT_SERIES}): only the simple "
+        f"short series ({fmt_count(n, 'observation')} < {SHORT_SERIES}): only the simple "
         "methods (Naive, drift) are fitted; "
         if short
         else ""
@@ -642,4 +642,4 @@ def forecast_panel(
 
 def errors_text(n: int) -> str:
     """'no backtest error', 'only 1 backtest error', 'only 5 backtest errors'."""
-    return "no backtest error" if n == 0 else f"only {n} backtest error{'s' * (n != 1)}"
+    return "no backtest error" if n == 0 else f"only {fmt_count(n, 'backtest error')}"

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from corridor.analytics.constants import THIN_MARKET
 from corridor.errors import NotFound
 from corridor.services.brief import dependency, mirror, mix, prices
 from corridor.services.brief import words as w
@@ -114,12 +113,9 @@ def _caveats(s: Session) -> list[str]:
         out.append(f"The data covers {w.scope_short(s)}, not the whole HS chapter asked for.")
     if s.main.reconciled:
         out.append("Figures are CEPII BACI's reconciled flows, not either country's own report.")
-    n = s.indicator("summary").to_pylist()[-1]["suppliers"]
-    if n is not None and n < THIN_MARKET:
-        out.append(
-            f"The data holds only {w.countries(n)} supplying this market, so shares and "
-            "concentration describe the data, not the whole market."
-        )
+    last = s.indicator("summary").to_pylist()[-1]
+    if thin := w.thin_market(last["suppliers"], last["year"]):
+        out.append(thin)
     return out
 
 

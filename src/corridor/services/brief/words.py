@@ -11,7 +11,7 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from corridor.units import fmt_pct
+from corridor.units import fmt_count, fmt_pct
 
 if TYPE_CHECKING:
     from corridor.services.result import Result
@@ -115,7 +115,7 @@ def product(s: Session) -> str:
 
 def countries(n: int) -> str:
     """'1 country', '3 countries'."""
-    return f"{n} countr{'y' if n == 1 else 'ies'}"
+    return fmt_count(n, "country", "countries")
 
 
 def thin_market(n: int | None, year: int) -> str | None:

@@ -236,11 +236,9 @@ class Checker:
             return missing(f"{i.measure} is NULL in every year of dataset {i.dataset}: it "
                            f"carries {has} only for this flow")  # fmt: skip
         if c.kind in _OF_MARKET and row.thin_market:
-            n = row.suppliers
             return missing(
-                f"the data holds only {n} countr{'y' if n == 1 else 'ies'} supplying "
-                f"{claim.importer_label} in this scope (dataset {i.dataset}): a {c.kind} among "
-                "its suppliers would describe the file, not the market"
+                f"{row.thin_market_text(claim.importer_label)}: a {c.kind} among its suppliers "
+                "would describe the file, not the market"
             )
         session = self._session(claim.importer, i, rows)
         try:
