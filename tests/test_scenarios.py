@@ -658,3 +658,57 @@ def test_readme_shows_the_scenario_commands() -> None:
         "--tariff-file my_rates.csv --elasticity 2..8 --format json",
     ):
         assert re.search(re.escape(command), readme), command
+
+
+WHATIF_ROWS = """
+import json, sys
+from corridor.query import CorridorQuery
+from corridor.services.scenarios import whatif
+from corridor.services.session import Session
+from corridor.store.catalog import Catalog
+
+with Catalog(sys.argv[1]) as cat:
+    w = whatif(Session(cat, CorridorQuery(exporter="IND", hs="76", years="2015-2024")))
+rows = {n: t.rows() for n, t in w.shock.tables.items()}
+rows["margins"] = w.margins.rows()
+print(json.dumps({"pandas": "pandas" in sys.modules, "rows": rows}, default=str))
+"""
+
+
+def test_whatif_rows_need_no_pandas(sample_wh: Path, tmp_path: Path) -> None:
+    """The brief's what-if reads scenario rows as dicts: a fresh process answering it (plans
+    and the offline tariff table cached by a first run) never imports pandas (≈ 0.3 s of every
+    brief), and a cache file that cannot be read is rebuilt with the same answer."""
+    import os
+    import subprocess
+    import sys
+
+    env = os.environ | {"CORRIDOR_CACHE_DIR": str(tmp_path / "cache")}
+
+    def answer() -> dict:
+        out = subprocess.run([sys.executable, "-c", WHATIF_ROWS, str(sample_wh)], env=env,
+                             capture_output=True, text=True, check=True)  # fmt: skip
+        return json.loads(out.stdout)
+
+    first, second = answer(), answer()
+    assert not second["pandas"]
+    assert second["rows"] == first["rows"] and second["rows"]["margins"]
+    (cached,) = (tmp_path / "cache" / "tariffs").glob("*.arrow")
+    cached.write_bytes(b"not arrow")
+    assert answer()["rows"] == first["rows"]
+    assert cached.read_bytes()[:6] == b"ARROW1"  # rewritten whole
+
+
+def test_scenario_rows_equal_their_arrow_tables(sample_wh: Path) -> None:
+    from corridor.query import CorridorQuery
+    from corridor.services.scenarios import whatif
+    from corridor.services.session import Session
+    from corridor.store.catalog import Catalog
+
+    with Catalog(sample_wh) as cat:
+        w = whatif(Session(cat, CorridorQuery(exporter="IND", hs="76", years="2015-2024")))
+    for t in [*w.shock.tables.values(), w.margins]:
+        arrow = t.table
+        assert arrow.to_pylist() == t.rows() and len(t) == arrow.num_rows > 0
+        for c in t.columns:
+            assert arrow.schema.field(c.name).metadata[b"unit"] == c.unit.value.encode()

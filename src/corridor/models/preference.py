@@ -23,7 +23,7 @@ from collections import defaultdict
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from corridor.models.tables import table_of
+from corridor.models.tables import TypedTable, table_of
 from corridor.units import Column, Unit
 
 if TYPE_CHECKING:
@@ -142,7 +142,7 @@ def applied_rates(
     *,
     gsp: bool = False,
     ldc: bool = False,
-) -> pa.Table:
+) -> TypedTable:
     """Per national line: MFN, best preference, applied rate and margin for ``partner``.
 
     Args:
@@ -170,7 +170,7 @@ def applied_rates(
     return table_of(LINE_COLUMNS, out)
 
 
-def by_hs6(lines: pa.Table) -> pa.Table:
+def by_hs6(lines: TypedTable | pa.Table) -> TypedTable:
     """Min/max of MFN, applied rate and margin over the lines of each HS6 (no averages)."""
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in lines.to_pylist():

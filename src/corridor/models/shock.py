@@ -138,9 +138,9 @@ class ShockAssumptions(BaseModel):
 class ShockResult(BaseModel):
     """Typed tables (Arrow) and the assumptions behind them."""
 
-    suppliers: Any  # pa.Table with SUPPLIER_COLUMNS
-    summary: Any  # pa.Table with SUMMARY_COLUMNS (one row)
-    band: Any  # pa.Table with BAND_COLUMNS
+    suppliers: Any  # TypedTable with SUPPLIER_COLUMNS
+    summary: Any  # TypedTable with SUMMARY_COLUMNS (one row)
+    band: Any  # TypedTable with BAND_COLUMNS
     assumptions: ShockAssumptions
 
     model_config = {"arbitrary_types_allowed": True}

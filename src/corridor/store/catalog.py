@@ -329,9 +329,12 @@ class Catalog:
         (no ``tariff_lines`` table) or without rows for the importer gives an empty read;
         a ``dataset`` the warehouse does not hold gives an empty table and the names found.
         """
+        import pyarrow as pa
+
         from corridor.reference.tariffs import tariff_schema
 
-        empty = tariff_schema().empty_table()
+        schema = tariff_schema()
+        empty = pa.Table.from_batches([], schema=schema)  # (empty_table() imports pandas)
         tables = self.__dict__.get("_tables")
         if tables is None:  # a remote export: no meta table read at open
             _, found = self.run(
@@ -357,7 +360,7 @@ class Catalog:
                WHERE t.importer = $importer AND f.dataset = $dataset
                ORDER BY national_line, column_name, partner NULLS FIRST, valid_from""",
             params,
-        ).cast(empty.schema)
+        ).cast(schema)
         cols, rows = self.run(
             """SELECT origin, sha256, retrieved_at, source FROM raw_files
                WHERE dataset = $dataset AND file_id IN (

@@ -1,8 +1,8 @@
 """What a scenario returns: typed tables, the assumptions behind them, provenance and notes.
 
 A :class:`Scenario` is rendered by every face from its declared columns (the CLI's Rich tables,
-JSON and CSV; the brief; the dashboard): each :class:`ScenarioTable` is an Arrow table whose
-columns are declared once with :class:`corridor.units.Column`.
+JSON and CSV; the brief; the dashboard): each :class:`ScenarioTable` holds rows whose columns
+are declared once with :class:`corridor.units.Column`, and gives them as Arrow on demand.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pyarrow as pa
 
+    from corridor.models.tables import TypedTable
     from corridor.services.result import Provenance
     from corridor.units import Column
 
@@ -37,23 +38,32 @@ def plain(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class ScenarioTable:
-    """One table of a scenario: name, title, declared columns and the rows (Arrow)."""
+    """One table of a scenario: name, title, declared columns and the rows.
+
+    ``data`` is a :class:`~corridor.models.tables.TypedTable` (or an Arrow table); ``table``
+    gives Arrow, ``rows()`` dicts (without building Arrow).
+    """
 
     name: str
     title: str
     columns: tuple[Column, ...]
-    table: pa.Table
+    data: TypedTable | pa.Table
+
+    @property
+    def table(self) -> pa.Table:
+        """The rows as an Arrow table whose fields carry the columns' units."""
+        return self.data.to_arrow() if hasattr(self.data, "to_arrow") else self.data
 
     def rows(self) -> list[dict[str, Any]]:
         """Rows as dicts."""
-        return self.table.to_pylist()
+        return self.data.to_pylist()
 
     def column(self, name: str) -> Column:
         """The declared column ``name``."""
         return next(c for c in self.columns if c.name == name)
 
     def __len__(self) -> int:
-        return self.table.num_rows
+        return self.data.num_rows
 
 
 @dataclass
