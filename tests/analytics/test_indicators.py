@@ -165,6 +165,29 @@ def test_mix(load) -> None:
     assert e["760110"]["amount"] == 0 and e["760110"]["rank"] is None
 
 
+def test_mix_exporter_rank_counts_the_countries_ahead(load) -> None:
+    """The exporter's rank in a line is rank() among countries: ties share it, values are
+    compared rounded, n.e.s. areas and weight-only rows are not ahead of anyone."""
+    t = load([
+        m(2020, AUS, 50.0, hs_code="760110"), m(2020, CHN, 30.0, hs_code="760110"),
+        m(2020, RUS, 30.004, hs_code="760110"),  # ties with India once rounded to cents
+        m(2020, IND, 30.0, hs_code="760110"), m(2020, NES, 90.0, hs_code="760110"),
+        m(2020, 251, None, 5.0, hs_code="760110"),  # France: weight only
+        m(2020, IND, 10.0, hs_code="760120"), m(2020, AUS, 10.0, hs_code="760120"),
+        m(2020, AUS, 10.0, hs_code="760611"),
+    ])  # fmt: skip
+    f = market_flows(t, Scope(JPN, ("76",)))
+    e = {r["hs_code"]: r for r in rows(mix.exporter_product_shares(f, IND))}
+    assert (e["760110"]["rank"], e["760110"]["n_suppliers"]) == (2, 4)
+    assert e["760110"]["amount"] == approx(30.0) and e["760110"]["market"] == approx(230.004)
+    assert e["760110"]["share"] == approx(30.0 / 230.004)
+    assert (e["760120"]["rank"], e["760120"]["share"]) == (1, approx(0.5))
+    assert (e["760611"]["rank"], e["760611"]["amount"], e["760611"]["share"]) == (None, 0, 0)
+    ranks = {r["hs_code"]: r["rank"] for r in rows(supplier_table(f, by=("year", "hs_code")))
+             if r["supplier"] == IND}  # fmt: skip
+    assert {k: v["rank"] for k, v in e.items() if k in ranks} == ranks
+
+
 def test_scrap_balance(load) -> None:
     t = load([
         {"year": 2020, "reporter": JPN, "partner": WORLD, "flow": "X", "hs_code": "7602",

@@ -55,18 +55,32 @@ def exporter_product_shares(
     ship keep a row with ``amount = 0`` — the white space on the map.
     """
     by = list(by)
+    keys = [*by, "hs_code"]
     f = _partners_only(flows)
-    agg = f.group_by([*by, "hs_code", "supplier"]).aggregate(x=f[measure].sum())
-    is_country = ~agg.supplier.isin(aggregate_partners())
-    w = ibis.window(
-        group_by=[*(agg[k] for k in by), agg.hs_code, is_country, agg.x.isnull()],
-        order_by=ibis.desc(order_key(agg.x)),
+    agg = f.group_by([*keys, "supplier"]).aggregate(x=f[measure].sum())
+    agg = agg.mutate(is_country=~agg.supplier.isin(aggregate_partners()))
+    # The exporter's rank without ranking every supplier (a window over all of them): one
+    # plus the suppliers of its kind (country or not) with a larger rounded measure, as rank()
+    # would give it.
+    mine = agg.filter(agg.supplier == exporter)
+    mine = mine.select(*keys, _x=mine.x, _country=mine.is_country)
+    j = agg.left_join(mine, [agg[k] == mine[k] for k in keys]).select(
+        *keys, "supplier", "x", "is_country", "_x", "_country"
     )
-    agg = agg.mutate(is_country=is_country, rank=(ibis.rank().over(w) + 1).cast("int32"))
-    line = agg.group_by([*by, "hs_code"]).aggregate(
-        market=agg.x.sum(),
-        n_suppliers=(agg.is_country & (agg.x > 0)).sum().cast("int64"),
-        amount=agg.x.sum(where=agg.supplier == exporter).fill_null(0),
-        rank=agg.rank.max(where=(agg.supplier == exporter) & agg.x.notnull() & (agg.x > 0)),
+    ahead = (j.is_country == j._country) & (order_key(j.x) > order_key(j._x))
+    line = j.group_by(keys).aggregate(
+        market=j.x.sum(),
+        n_suppliers=(j.is_country & (j.x > 0)).sum().cast("int64"),
+        amount=j._x.max().fill_null(0),
+        _ahead=ahead.sum(),
+        _x=j._x.max(),
     )
-    return line.mutate(share=line.amount / line.market.nullif(0))
+    ranked = line._x.notnull() & (line._x > 0)
+    return line.select(
+        *keys,
+        "market",
+        "n_suppliers",
+        "amount",
+        share=line.amount / line.market.nullif(0),
+        rank=ibis.ifelse(ranked, (line._ahead + 1).cast("int32"), ibis.null("int32")),
+    )
