@@ -67,6 +67,20 @@ def test_rank_change_and_position(load) -> None:
     assert p[2]["rank"] is None and p[2]["n_suppliers"] == 1
 
 
+def test_rank_change_needs_the_year_just_before(load) -> None:
+    """A supplier absent the year before has no previous rank, even if it ranked earlier."""
+    t = load([
+        m(2019, RUS, 50.0), m(2019, AUS, 100.0),
+        m(2020, AUS, 100.0),
+        m(2021, RUS, 200.0), m(2021, AUS, 100.0),
+    ])  # fmt: skip
+    got = {(r["year"], r["supplier"]): r for r in rows(rank_change(supplier_table(flows(t))))}
+    assert got[(2021, RUS)]["prev_rank"] is None and got[(2021, RUS)]["share_change"] is None
+    assert (got[(2021, AUS)]["prev_rank"], got[(2021, AUS)]["rank_change"]) == (1, -1)
+    assert got[(2021, AUS)]["share_change"] == approx(100 / 300 - 1.0)
+    assert len(got) == 5
+
+
 def test_concentration_single_supplier_and_known_shares(load) -> None:
     t = load([
         m(2020, AUS, 500.0), m(2020, IND, 300.0), m(2020, CHN, 200.0), m(2020, WORLD, 1000.0),
