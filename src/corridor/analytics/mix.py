@@ -21,26 +21,29 @@ def _partners_only(flows: ir.Table) -> ir.Table:
 
 
 def product_mix(
-    flows: ir.Table, level: int = 4, measure: Measure = "value", by: Sequence[str] = ("year",)
+    flows: ir.Table,
+    level: int | None = 4,
+    measure: Measure = "value",
+    by: Sequence[str] = ("year",),
 ) -> ir.Table:
     """Each product's share of the market, with products cut to ``level`` digits (2, 4, 6).
 
     ``flows`` must be at least as fine as ``level``. Columns: ``by`` keys, ``product`` (the
     first ``level`` digits of ``hs_code``), ``level``, ``value``, ``weight``,
     ``share`` (of the market's measure, fraction), ``rank`` (1 = largest product).
+    ``level=None``: the flows are already cut and carry a ``level`` column, which ``by``
+    must name (several levels at once: shares and ranks are per level).
     """
     by = list(by)
     f = _partners_only(flows)
-    f = f.mutate(product=f.hs_code.substr(0, level))
+    f = f.mutate(product=f.hs_code if level is None else f.hs_code.substr(0, level))
     agg = f.group_by([*by, "product"]).aggregate(value=f.value.sum(), weight=f.weight.sum())
     m = agg[measure]
     total = m.sum().over(group_by=[agg[k] for k in by])
     w = ibis.window(group_by=[agg[k] for k in by], order_by=ibis.desc(order_key(m)))
-    return agg.mutate(
-        level=ibis.literal(level, "int8"),
-        share=m / total.nullif(0),
-        rank=(ibis.rank().over(w) + 1).cast("int32"),
-    )
+    if level is not None:
+        agg = agg.mutate(level=ibis.literal(level, "int8"))
+    return agg.mutate(share=m / total.nullif(0), rank=(ibis.rank().over(w) + 1).cast("int32"))
 
 
 def exporter_product_shares(
