@@ -210,11 +210,6 @@ def supplier_exports(f: Frame) -> ir.Table:
     return f.named(j)
 
 
-def _exporter_year(s: ir.Table, exporter: Any, **cols: str) -> ir.Table:
-    mine = s.filter(s.supplier == exporter)
-    return mine.select("year", **{new: mine[old] for new, old in cols.items()})
-
-
 @indicator(
     name="summary",
     title="One exporter in the market, year by year: value, weight, rank, share and growth.",
@@ -242,22 +237,56 @@ def _exporter_year(s: ir.Table, exporter: Any, **cols: str) -> ir.Table:
     market_shares=True,
 )  # fmt: skip
 def summary(f: Frame) -> ir.Table:
-    """The exporter's position per market year, by value and by weight at once."""
-    from corridor.analytics import growth as gr
-    from corridor.analytics.suppliers import supplier_table
+    """The exporter's position per market year, by value and by weight at once.
 
-    v = supplier_table(f.flows, "value")
-    w = supplier_table(f.flows, "weight")
-    markets = v.group_by("year").aggregate(
-        market_value_usd=v.market_total.max(), suppliers=v.is_country.sum().cast("int64")
+    Ranks and shares are those of :func:`~corridor.analytics.suppliers.supplier_table`,
+    computed in one aggregation per year without ranking every supplier: the exporter's
+    rank is one plus the countries with a larger rounded measure.
+    """
+    import ibis
+
+    from corridor.analytics import growth as gr
+    from corridor.analytics.scope import WORLD, aggregate_partners
+    from corridor.analytics.suppliers import order_key
+
+    flows = f.flows.filter(f.flows.supplier != WORLD)
+    s = flows.group_by(["year", "supplier"]).aggregate(
+        value=flows.value.sum(), weight=flows.weight.sum()
     )
-    wm = w.group_by("year").aggregate(market_weight_kg=w.market_total.max())
-    t = markets.left_join(wm, "year").select(*markets.columns, "market_weight_kg")
-    mv = _exporter_year(v, f.p.exporter, value_usd="value", weight_kg="weight",
-                        rank_by_value="rank", share_of_value="share")  # fmt: skip
-    mw = _exporter_year(w, f.p.exporter, rank_by_weight="rank", share_of_weight="share")
-    t = t.left_join(mv, "year").select(*t.columns, *(c for c in mv.columns if c != "year"))
-    t = t.left_join(mw, "year").select(*t.columns, *(c for c in mw.columns if c != "year"))
+    s = s.mutate(is_country=~s.supplier.isin(aggregate_partners()))
+    mine = s.filter(s.supplier == f.p.exporter)
+    mine = mine.select("year", _v=mine.value, _w=mine.weight, _c=mine.is_country)
+    j = s.left_join(mine, "year").select(*s.columns, "_v", "_w", "_c")
+
+    def ahead(x: ir.NumericColumn, mx: ir.NumericColumn) -> ir.IntegerScalar:
+        return (j.is_country & (order_key(x) > order_key(mx))).sum().fill_null(0)
+
+    t = j.group_by("year").aggregate(
+        market_value_usd=j.value.sum(),
+        suppliers=j.is_country.sum().cast("int64"),
+        market_weight_kg=j.weight.sum(),
+        value_usd=j._v.max(),
+        weight_kg=j._w.max(),
+        _country=j._c.max(),
+        _va=ahead(j.value, j._v),
+        _wa=ahead(j.weight, j._w),
+    )
+
+    def rank(x: ir.NumericColumn, n: ir.IntegerColumn) -> ir.IntegerColumn:
+        return ibis.ifelse(t._country & x.notnull(), (n + 1).cast("int32"), ibis.null("int32"))
+
+    t = t.select(
+        "year",
+        "market_value_usd",
+        "suppliers",
+        "market_weight_kg",
+        "value_usd",
+        "weight_kg",
+        rank_by_value=rank(t.value_usd, t._va),
+        share_of_value=t.value_usd / t.market_value_usd.nullif(0),
+        rank_by_weight=rank(t.weight_kg, t._wa),
+        share_of_weight=t.weight_kg / t.market_weight_kg.nullif(0),
+    )
     t = gr.yoy(t, "value_usd").rename(yoy_value="yoy_value_usd")
     t = gr.yoy(t, "weight_kg").rename(yoy_weight="yoy_weight_kg")
     t = f.in_years(t)
