@@ -217,3 +217,33 @@ def _close(a: list[dict], b: list[dict]) -> bool:
             elif w != v:
                 return False
     return True
+
+
+@pytest.mark.parametrize(
+    ("which", "exporter", "hs"),
+    [("sample", "IND", "76"), ("sample", "RUS", "7601"), ("sample", "CHN", "7606"),
+     ("panel", "RUS", "7601"), ("panel", "IND", "7601")],
+)  # fmt: skip
+def test_summary_ranks_and_shares_are_the_partners_table_s(
+    which: str, exporter: str, hs: str, sample_path: Path, panel_path: Path
+) -> None:
+    """The summary's one-aggregation ranks and shares equal the exporter's row of the
+    supplier table (ties, n.e.s., years the exporter is absent, weight-only data)."""
+    path = sample_path if which == "sample" else panel_path
+    years = (2015, 2024) if which == "sample" else (2000, 2017)
+    with Catalog(path) as cat:
+        s = Session(cat, _query(exporter=exporter, hs=hs, years=years))
+        summary = {r["year"]: r for r in s.indicator("summary").to_pylist()}
+        measures = ["value", "weight"] if s.measure == "value" else ["weight"]
+        for measure in measures:
+            unit = "usd" if measure == "value" else "kg"
+            rows = s.derive(measure=measure, exporter=None).indicator("partners").to_pylist()
+            assert rows, measure
+            for year, r in summary.items():
+                market = [p for p in rows if p["year"] == year]
+                mine = next((p for p in market if p["supplier"] == s.query.exporter.code), {})
+                assert r[f"rank_by_{measure}"] == mine.get("rank"), (year, measure)
+                assert _close([{"x": r[f"share_of_{measure}"]}], [{"x": mine.get("share")}])
+                total = market[0]["market_total"] if market else None
+                assert _close([{"x": r[f"market_{measure}_{unit}"]}], [{"x": total}])
+        assert any(r["rank_by_weight"] for r in summary.values())
