@@ -247,7 +247,7 @@ def summary(f: Frame) -> ir.Table:
 
     from corridor.analytics import growth as gr
     from corridor.analytics.scope import WORLD, aggregate_partners
-    from corridor.analytics.suppliers import order_key
+    from corridor.analytics.suppliers import rows_ahead
 
     flows = f.flows.filter(f.flows.supplier != WORLD)
     s = flows.group_by(["year", "supplier"]).aggregate(
@@ -258,9 +258,6 @@ def summary(f: Frame) -> ir.Table:
     mine = mine.select("year", _v=mine.value, _w=mine.weight, _c=mine.is_country)
     j = s.left_join(mine, "year").select(*s.columns, "_v", "_w", "_c")
 
-    def ahead(x: ir.NumericColumn, mx: ir.NumericColumn) -> ir.IntegerScalar:
-        return (j.is_country & (order_key(x) > order_key(mx))).sum().fill_null(0)
-
     t = j.group_by("year").aggregate(
         market_value_usd=j.value.sum(),
         suppliers=j.is_country.sum().cast("int64"),
@@ -268,8 +265,8 @@ def summary(f: Frame) -> ir.Table:
         value_usd=j._v.max(),
         weight_kg=j._w.max(),
         _country=j._c.max(),
-        _va=ahead(j.value, j._v),
-        _wa=ahead(j.weight, j._w),
+        _va=rows_ahead(j.value, j._v, among=j.is_country).fill_null(0),
+        _wa=rows_ahead(j.weight, j._w, among=j.is_country).fill_null(0),
     )
 
     def rank(x: ir.NumericColumn, n: ir.IntegerColumn) -> ir.IntegerColumn:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import ibis
 
 from corridor.analytics.scope import WORLD, Measure, aggregate_partners
-from corridor.analytics.suppliers import order_key
+from corridor.analytics.suppliers import order_key, rows_ahead
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -70,12 +70,11 @@ def exporter_product_shares(
     j = agg.left_join(mine, [agg[k] == mine[k] for k in keys]).select(
         *keys, "supplier", "x", "is_country", "_x", "_country"
     )
-    ahead = (j.is_country == j._country) & (order_key(j.x) > order_key(j._x))
     line = j.group_by(keys).aggregate(
         market=j.x.sum(),
         n_suppliers=(j.is_country & (j.x > 0)).sum().cast("int64"),
         amount=j._x.max().fill_null(0),
-        _ahead=ahead.sum(),
+        _ahead=rows_ahead(j.x, j._x, among=j.is_country == j._country),
         _x=j._x.max(),
     )
     ranked = line._x.notnull() & (line._x > 0)

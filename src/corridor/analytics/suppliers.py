@@ -17,6 +17,7 @@ __all__ = [
     "order_key",
     "position",
     "rank_change",
+    "rows_ahead",
     "supplier_counts",
     "supplier_table",
 ]
@@ -29,6 +30,17 @@ RANK_DECIMALS = 2
 def order_key(x: ir.NumericValue) -> ir.NumericValue:
     """The rounded measure used for every ordering (ranks, top-N, cumulative shares)."""
     return x.round(RANK_DECIMALS)
+
+
+def rows_ahead(
+    x: ir.NumericColumn, of: ir.NumericColumn, among: ir.BooleanColumn
+) -> ir.IntegerScalar:
+    """How many rows ``rank()`` would put before the measure ``of`` (an aggregate).
+
+    Those ``among`` the same kind with a larger rounded ``x``; ties are not ahead, so one
+    supplier's rank in a market is one plus this, without ranking every supplier.
+    """
+    return (among & (order_key(x) > order_key(of))).sum()
 
 
 def supplier_table(
