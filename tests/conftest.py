@@ -23,6 +23,25 @@ def shared_data() -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def shared_file(shared_data: Path):
+    """``shared_file("real/…")``: a file under the shared data; the test fails when missing."""
+
+    def find(relative: str) -> Path:
+        path = shared_data / relative
+        if not path.exists():
+            pytest.fail(f"{path} not found (tests read ../shared/data or $CORRIDOR_SHARED_DATA)")
+        return path
+
+    return find
+
+
+@pytest.fixture(scope="session")
+def schedule_path(shared_file) -> Path:
+    """Japan Customs' real chapter-76 schedule (every EPA column)."""
+    return shared_file("reference/tariffs/japan_customs_tariff_2026-07-09_ch76.json")
+
+
 # -- no real network: any connection outside loopback fails the test ----------------------
 _real_connect = __import__("socket").socket.connect
 

@@ -205,25 +205,14 @@ def test_charts_colour_the_exporter_alike_and_mix_shows_its_amount(sample_brief)
 
 
 @pytest.fixture(scope="module")
-def shared_data_module() -> Path:
-    import os
-
-    override = os.environ.get("CORRIDOR_SHARED_DATA")
-    path = Path(override) if override else Path(__file__).resolve().parents[2] / "shared/data"
-    if not path.is_dir():
-        pytest.fail(f"shared data directory not found at {path}")
-    return path
-
-
-@pytest.fixture(scope="module")
-def panel_warehouse(tmp_path_factory, shared_data_module):
+def panel_warehouse(tmp_path_factory, shared_data):
     from corridor.services.loading import load_files
     from corridor.sources.table import TableSpec
     from corridor.store.warehouse import Warehouse
 
     path = tmp_path_factory.mktemp("panel") / "w.duckdb"
     with Warehouse(path) as wh:
-        load_files(wh, [shared_data_module / "real/hs7601_netweight_kg_2000_2017.csv"], "table",
+        load_files(wh, [shared_data / "real/hs7601_netweight_kg_2000_2017.csv"], "table",
                    spec=TableSpec(**PANEL_SPEC))  # fmt: skip
     return path
 
@@ -343,13 +332,13 @@ def test_whatif_section_equals_the_whatif_service(sample_brief):
 
 
 @pytest.fixture(scope="module")
-def baci_warehouse(tmp_path_factory, shared_data_module):
+def baci_warehouse(tmp_path_factory, shared_data):
     from corridor.services.loading import load_files
     from corridor.store.warehouse import Warehouse
 
     path = tmp_path_factory.mktemp("baci") / "w.duckdb"
     with Warehouse(path) as wh:
-        load_files(wh, [shared_data_module / BACI], "baci")
+        load_files(wh, [shared_data / BACI], "baci")
     return path
 
 

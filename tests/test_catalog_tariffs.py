@@ -5,23 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
-import pytest
 
 from corridor.reference.tariffs import TARIFF_COLUMNS
 from corridor.services.tariffs import TariffQuery, tariff_lines
 from corridor.sources.tariffs_japan import parse_japan_schedule
 from corridor.store.catalog import Catalog
 from corridor.store.warehouse import Warehouse
-
-NAME = "japan_customs_tariff_2026-07-09_ch76.json"
-
-
-@pytest.fixture(scope="module")
-def schedule_path() -> Path:
-    path = Path(__file__).resolve().parents[1].parent / "shared/data/reference/tariffs" / NAME
-    if not path.exists():
-        pytest.fail(f"{path} not found (tests read ../shared/data)")
-    return path
 
 
 def test_rows_and_file_facts_after_ingest(cli, warehouse_path: Path, schedule_path: Path) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import math
-from pathlib import Path
 
 import pytest
 
@@ -195,12 +194,9 @@ def test_negative_elasticity_and_bad_supplier_rows() -> None:
 
 # -- real data -----------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def japan_7601_2017() -> list[dict]:
+def japan_7601_2017(shared_file) -> list[dict]:
     """Japan's 2017 HS 7601 imports by partner: net weight only (Comtrade via Milovanoff 2020)."""
-    path = Path(__file__).resolve().parents[1].parent / "shared/data/real"
-    path = path / "hs7601_netweight_kg_2000_2017.csv"
-    if not path.exists():
-        pytest.fail(f"{path} not found (tests read ../shared/data)")
+    path = shared_file("real/hs7601_netweight_kg_2000_2017.csv")
     with path.open(encoding="utf-8") as fh:
         return [
             {"supplier": int(r["partner_code"]), "name": r["partner_iso3"] or None,
@@ -250,12 +246,9 @@ def test_real_7601_australia_halved_with_capacity(japan_7601_2017: list[dict]) -
 
 
 @pytest.fixture(scope="module")
-def south_africa_7601_2021() -> list[dict]:
+def south_africa_7601_2021(shared_file) -> list[dict]:
     """BACI (real, V202301): South Africa's HS 7601 exports 2021 by destination, USD and kg."""
-    path = Path(__file__).resolve().parents[1].parent / "shared/data/real/baci"
-    path = path / "BACI_HS92_Y2021_V202301_exporters_AFG_ZAF.csv"
-    if not path.exists():
-        pytest.fail(f"{path} not found (tests read ../shared/data)")
+    path = shared_file("real/baci/BACI_HS92_Y2021_V202301_exporters_AFG_ZAF.csv")
     out: dict[int, dict] = {}
     with path.open(encoding="utf-8") as fh:
         for r in csv.DictReader(fh):

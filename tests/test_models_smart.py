@@ -142,12 +142,9 @@ def test_duplicate_and_empty() -> None:
 
 # -- real data: BACI values and Japan Customs rates ---------------------------------------------
 @pytest.fixture(scope="module")
-def zaf_to_japan() -> list[dict]:
+def zaf_to_japan(shared_file) -> list[dict]:
     """BACI V202301 (real): South Africa → Japan, chapter 76, 2021, USD (v × 1000)."""
-    path = Path(__file__).resolve().parents[1].parent / "shared/data/real/baci"
-    path = path / "BACI_HS92_Y2021_V202301_exporters_AFG_ZAF.csv"
-    if not path.exists():
-        pytest.fail(f"{path} not found (tests read ../shared/data)")
+    path = shared_file("real/baci/BACI_HS92_Y2021_V202301_exporters_AFG_ZAF.csv")
     with path.open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     return [
@@ -158,12 +155,8 @@ def zaf_to_japan() -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def zaf_rates() -> dict[str, dict]:
-    path = Path(__file__).resolve().parents[1].parent / "shared/data/reference/tariffs"
-    path = path / "japan_customs_tariff_2026-07-09_ch76.json"
-    if not path.exists():
-        pytest.fail(f"{path} not found (tests read ../shared/data)")
-    lines = applied_rates(parse_japan_schedule(path).rows, ZAF, date(2021, 12, 31))
+def zaf_rates(schedule_path: Path) -> dict[str, dict]:
+    lines = applied_rates(parse_japan_schedule(schedule_path).rows, ZAF, date(2021, 12, 31))
     return {r["hs6"]: r for r in by_hs6(lines).to_pylist()}
 
 

@@ -73,27 +73,14 @@ def shared_plans(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="module")
-def data_dir() -> Path:
-    import os
-
-    path = Path(
-        os.environ.get("CORRIDOR_SHARED_DATA")
-        or Path(__file__).resolve().parents[1].parent / "shared" / "data"
-    )
-    if not path.is_dir():
-        pytest.fail(f"shared data not found at {path}")
-    return path
-
-
-@pytest.fixture(scope="module")
-def panel_wh(isolated: Path, data_dir: Path) -> Path:
+def panel_wh(isolated: Path, shared_data: Path) -> Path:
     """The real HS 7601 net-weight panel, ingested as the README shows."""
     wh = isolated / "panel.duckdb"
     result = run(
         wh,
         "ingest",
         "table",
-        data_dir / PANEL,
+        shared_data / PANEL,
         "--map",
         PANEL_MAP,
         "--set",
@@ -118,8 +105,8 @@ def sample_wh(isolated: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def panel_rows(data_dir: Path) -> list[dict]:
-    with (data_dir / PANEL).open(encoding="utf-8") as fh:
+def panel_rows(shared_data: Path) -> list[dict]:
+    with (shared_data / PANEL).open(encoding="utf-8") as fh:
         return [r for r in csv.DictReader(fh) if r["year"] == "2017"]
 
 
@@ -552,18 +539,18 @@ def test_bad_inputs_on_the_panel(panel_wh: Path, args: tuple, code: int, fragmen
 
 # -- the real BACI slice (values, reconciled) ------------------------------------------------
 @pytest.fixture(scope="module")
-def baci_wh(isolated: Path, data_dir: Path) -> Path:
+def baci_wh(isolated: Path, shared_data: Path) -> Path:
     wh = isolated / "baci.duckdb"
-    result = run(wh, "ingest", "baci", data_dir / BACI)
+    result = run(wh, "ingest", "baci", shared_data / BACI)
     assert result.exit_code == 0, result.output
     return wh
 
 
 @pytest.fixture(scope="module")
-def zaf_exports(data_dir: Path) -> dict[int, dict[str, float]]:
+def zaf_exports(shared_data: Path) -> dict[int, dict[str, float]]:
     """South Africa's 2021 chapter-76 exports by importer and HS6, USD (BACI v × 1000)."""
     out: dict[int, dict[str, float]] = defaultdict(dict)
-    with (data_dir / BACI).open(encoding="utf-8") as fh:
+    with (shared_data / BACI).open(encoding="utf-8") as fh:
         for r in csv.DictReader(fh):
             k = r["k"].strip().zfill(6)
             if r["i"] == "710" and k.startswith("76"):

@@ -17,14 +17,6 @@ from corridor.sources.tariffs_japan import parse_japan_schedule
 NAME = "japan_customs_tariff_2026-07-09_ch76.json"
 
 
-@pytest.fixture(scope="module")
-def schedule_path() -> Path:
-    path = Path(__file__).resolve().parents[1].parent / "shared/data/reference/tariffs" / NAME
-    if not path.exists():
-        pytest.fail(f"{path} not found (tests read ../shared/data)")
-    return path
-
-
 def tariff_state(path: Path) -> tuple:
     con = duckdb.connect(str(path), read_only=True)
     try:

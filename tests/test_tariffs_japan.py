@@ -17,14 +17,6 @@ NAME = "japan_customs_tariff_2026-07-09_ch76.json"
 
 
 @pytest.fixture(scope="module")
-def schedule_path() -> Path:
-    path = Path(__file__).resolve().parents[1].parent / "shared/data/reference/tariffs" / NAME
-    if not path.exists():
-        pytest.fail(f"{path} not found (tests read ../shared/data)")
-    return path
-
-
-@pytest.fixture(scope="module")
 def schedule(schedule_path: Path):
     return parse_japan_schedule(schedule_path)
 
