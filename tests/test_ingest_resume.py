@@ -75,6 +75,32 @@ def test_revised_file_replaces_rows_instead_of_duplicating(
     assert got == [(699, "760110", 5000.0), (699, "760120", 2000.0), (842, "760120", 3000.0)]
 
 
+
+def test_revisions_in_one_command_replace_and_other_years_stay(
+    cli, warehouse_path: Path, tmp_path: Path
+) -> None:
+    """Files of one batch: a revision of the same year replaces; another year cannot clash."""
+    old = tmp_path / "v1" / "BACI_HS17_Y2022_V202401.csv"
+    new = tmp_path / "v2" / "BACI_HS17_Y2022_V202401.csv"
+    other = tmp_path / "v2" / "BACI_HS17_Y2021_V202401.csv"
+    for p in (old, new):
+        p.parent.mkdir(exist_ok=True)
+    old.write_text("t,i,j,k,v,q\n2022,699,392,760110,1,1\n2022,699,392,760120,2,2\n")
+    new.write_text("t,i,j,k,v,q\n2022,699,392,760110,5,1\n2022,842,392,760120,3,3\n")
+    other.write_text("t,i,j,k,v,q\n2021,699,392,760110,7,1\n2021,699,392,760120,8,2\n")
+    result = cli("ingest", "baci", old, other, new)
+    assert result.exit_code == 0, result.output
+    con = duckdb.connect(str(warehouse_path), read_only=True)
+    got = con.execute(
+        "SELECT year, reporter, hs_code, value_usd FROM trade ORDER BY ALL"
+    ).fetchall()
+    con.close()
+    assert got == [
+        (2021, 699, "760110", 7000.0), (2021, 699, "760120", 8000.0),
+        (2022, 699, "760110", 5000.0), (2022, 699, "760120", 2000.0),
+        (2022, 842, "760120", 3000.0),
+    ]  # fmt: skip
+
 KILLER = textwrap.dedent(
     """
     import os, signal, sys

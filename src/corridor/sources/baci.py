@@ -153,6 +153,7 @@ def baci_plan(raw: RawFile, *, product_codes: set[str] | None = None) -> LoadPla
         target="trade_baci",
         hs_rev=rev,
         ordered=False,  # the key (t, i, j, k) names a line; line numbers only on errors
+        key_values={"year": year},
         locate=lambda con, row: _locate(con, raw.path, row),
         explain=(lambda con: _explain(con, raw.path)) if padded else None,
     )

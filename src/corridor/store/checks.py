@@ -209,7 +209,7 @@ def check_duplicates(con: duckdb.DuckDBPyConnection, files: list[Loaded]) -> set
         params, subset = _range(members, all_ids)
         only = " AND list_contains($ids, file_id)" if subset else ""
         scope = f"FROM {target} WHERE file_id BETWEEN $lo AND $hi{only}"
-        across = f", count(*) - count(DISTINCT hash({keys}))" if len(members) > 1 else ", 0"
+        across = f", count(*) - count(DISTINCT hash({keys}))" if _may_share(members) else ", 0"
         repeated, overlap = con.execute(
             f"SELECT count(*) - count(DISTINCT hash(file_id, {keys})){across} {scope}", params
         ).fetchone()
@@ -218,6 +218,16 @@ def check_duplicates(con: duckdb.DuckDBPyConnection, files: list[Loaded]) -> set
         if overlap:
             shared.add(target)
     return shared
+
+
+def _may_share(members: list[Loaded]) -> bool:
+    """False when no two files can hold the same key (their declared key values differ)."""
+    if len(members) < 2:
+        return False
+    declared = [m.plan.key_values for m in members]
+    if not declared[0] or any(d.keys() != declared[0].keys() for d in declared):
+        return True
+    return len({tuple(sorted(d.items())) for d in declared}) < len(declared)
 
 
 def _report_duplicate(

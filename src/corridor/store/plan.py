@@ -110,6 +110,9 @@ class LoadPlan:
     # After the reader failed: find the bad line and say what is wrong with it (or None).
     explain: Callable[[duckdb.DuckDBPyConnection], InputFileError | None] | None = None
     batch: BatchRead | None = None  # set when many such files can be read by one statement
+    # Key columns every row of the file holds one value of (its validations enforce it):
+    # files that differ on one cannot share keys, so their overlap needs no counting.
+    key_values: dict[str, object] = field(default_factory=dict)
     cleanup: list[Path] = field(default_factory=list)  # temp files removed after the ingest
 
 
