@@ -75,7 +75,6 @@ def test_revised_file_replaces_rows_instead_of_duplicating(
     assert got == [(699, "760110", 5000.0), (699, "760120", 2000.0), (842, "760120", 3000.0)]
 
 
-
 def test_revisions_in_one_command_replace_and_other_years_stay(
     cli, warehouse_path: Path, tmp_path: Path
 ) -> None:
@@ -100,6 +99,7 @@ def test_revisions_in_one_command_replace_and_other_years_stay(
         (2022, 699, "760110", 5000.0), (2022, 699, "760120", 2000.0),
         (2022, 842, "760120", 3000.0),
     ]  # fmt: skip
+
 
 KILLER = textwrap.dedent(
     """
