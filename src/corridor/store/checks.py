@@ -220,14 +220,48 @@ def check_duplicates(con: duckdb.DuckDBPyConnection, files: list[Loaded]) -> set
     return shared
 
 
+def _declared(members: list[Loaded]) -> list[tuple] | None:
+    """Each file's declared key values (see ``LoadPlan.key_values``), or None if any lacks them."""
+    declared = [m.plan.key_values for m in members]
+    target = members[0].plan.target
+    columns = declared[0].keys()
+    if not columns or not set(columns) <= set(PHYSICAL_KEYS[target]):
+        return None
+    if any(d.keys() != columns for d in declared):
+        return None
+    return [tuple(sorted(d.items())) for d in declared]
+
+
 def _may_share(members: list[Loaded]) -> bool:
     """False when no two files can hold the same key (their declared key values differ)."""
     if len(members) < 2:
         return False
-    declared = [m.plan.key_values for m in members]
-    if not declared[0] or any(d.keys() != declared[0].keys() for d in declared):
-        return True
-    return len({tuple(sorted(d.items())) for d in declared}) < len(declared)
+    declared = _declared(members)
+    return declared is None or len(set(declared)) < len(declared)
+
+
+def _could_clash(
+    con: duckdb.DuckDBPyConnection, target: str, members: list[Loaded], others: list[int]
+) -> list[int]:
+    """The earlier files among ``others`` holding rows with a key value the batch declares.
+
+    A file of another year cannot hold a key of this batch's years: only files with such rows
+    need the replace pass (zone maps on the key columns make this look cheap).
+    """
+    declared = _declared(members)
+    if not others or declared is None:
+        return others
+    match = " OR ".join(
+        "(" + " AND ".join(f"{c} = {sql_str(v) if isinstance(v, str) else v!r}" for c, v in d)
+        + ")"
+        for d in sorted(set(declared))
+    )  # fmt: skip
+    found = con.execute(
+        f"SELECT DISTINCT file_id FROM {target} "
+        f"WHERE ({match}) AND list_contains($others, file_id)",
+        {"others": others},
+    ).fetchall()
+    return sorted(f for (f,) in found)
 
 
 def _report_duplicate(
@@ -290,6 +324,7 @@ def replace_rows(
                WHERE dataset = $ds AND source = $src AND NOT list_contains($ids, file_id)""",
             {"ds": dataset, "src": source, "ids": ids},
         ).fetchone()[0]
+        others = _could_clash(con, target, members, others or [])
         overlap = (
             len(members) > 1 and (shared is None or target in shared) and _overlap(con, target, ids)
         )
