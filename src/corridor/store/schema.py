@@ -119,11 +119,14 @@ TRADE_TARGETS = ("trade_rows", "trade_baci")
 # (min/max per row group) skip most of the table: a corridor is one importer, one product
 # scope, a few years. Reported rows are sorted by the flow's importer (the reporter of imports,
 # the partner of exports), so the importer's own report and its partners' mirror reports of
-# exports to it are each a contiguous run: both sides of a corridor skip the rest.
+# exports to it are each a contiguous run: both sides of a corridor skip the rest. A BACI year
+# is sorted by importer alone: one importer's year spans about one row group, so adding the
+# product prunes nothing more, and the string sort costs a quarter of the ingest (100M rows:
+# 58 s against 44 s, the same warm queries, a 17 % smaller file).
 SORT_KEYS: dict[str, tuple[str, ...]] = {
     "trade_rows": ("CASE WHEN {flow} = 'X' THEN {partner} ELSE {reporter} END", "flow",
                    "hs_code", "year", "reporter", "partner"),
-    "trade_baci": ("importer", "hs_code", "exporter"),
+    "trade_baci": ("importer",),
     "tariff_lines": ("importer", "national_line", "column_name"),
 }  # fmt: skip
 
