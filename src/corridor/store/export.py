@@ -319,6 +319,7 @@ def export_parquet(
         spill.mkdir(parents=True, exist_ok=True)
         con.execute(f"SET memory_limit = '{settings.memory_limit}'")
         con.execute(f"SET temp_directory = '{spill}'")
+        con.execute("SET enable_progress_bar = false")  # progress is the caller's (``progress``)
         try:
             found = con.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
         except duckdb.Error:
