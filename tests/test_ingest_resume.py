@@ -55,53 +55,57 @@ def test_same_file_twice_is_a_no_op(cli, warehouse_path: Path, tmp_path: Path) -
     assert trade_stats(warehouse_path) == before == (5000, 5000, 1)
 
 
-def test_revised_file_replaces_rows_instead_of_duplicating(
-    cli, warehouse_path: Path, tmp_path: Path
-) -> None:
+def two_revisions(tmp_path: Path) -> tuple[Path, Path]:
+    """Two releases of the same BACI year: the second revises one value and one exporter."""
     old = tmp_path / "v1" / "BACI_HS17_Y2022_V202401.csv"
     new = tmp_path / "v2" / "BACI_HS17_Y2022_V202401.csv"
     for p in (old, new):
-        p.parent.mkdir()
+        p.parent.mkdir(exist_ok=True)
     old.write_text("t,i,j,k,v,q\n2022,699,392,760110,1,1\n2022,699,392,760120,2,2\n")
     new.write_text("t,i,j,k,v,q\n2022,699,392,760110,5,1\n2022,842,392,760120,3,3\n")
+    return old, new
+
+
+def stored(path: Path) -> list[tuple]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute(
+            "SELECT year, reporter, hs_code, value_usd FROM trade ORDER BY ALL"
+        ).fetchall()
+    finally:
+        con.close()
+
+
+REVISED_2022 = [(2022, 699, "760110", 5000.0), (2022, 699, "760120", 2000.0),
+                (2022, 842, "760120", 3000.0)]  # fmt: skip
+
+
+def test_revised_file_replaces_rows_instead_of_duplicating(
+    cli, warehouse_path: Path, tmp_path: Path
+) -> None:
+    old, new = two_revisions(tmp_path)
     assert cli("ingest", "baci", old).exit_code == 0
     result = cli("ingest", "baci", new)
     assert result.exit_code == 0, result.output
-    con = duckdb.connect(str(warehouse_path), read_only=True)
-    got = con.execute(
-        "SELECT reporter, hs_code, value_usd FROM trade ORDER BY reporter, hs_code"
-    ).fetchall()
-    con.close()
-    assert got == [(699, "760110", 5000.0), (699, "760120", 2000.0), (842, "760120", 3000.0)]
+    assert stored(warehouse_path) == REVISED_2022
 
 
 def test_revisions_in_one_command_replace_and_other_years_stay(
     cli, warehouse_path: Path, tmp_path: Path
 ) -> None:
     """A revision of a year replaces it (in the same batch or an earlier ingest); others stay."""
-    old = tmp_path / "v1" / "BACI_HS17_Y2022_V202401.csv"
-    new = tmp_path / "v2" / "BACI_HS17_Y2022_V202401.csv"
+    old, new = two_revisions(tmp_path)
     other = tmp_path / "v2" / "BACI_HS17_Y2021_V202401.csv"
     earlier = tmp_path / "v1" / "BACI_HS17_Y2020_V202401.csv"
-    for p in (old, new):
-        p.parent.mkdir(exist_ok=True)
-    old.write_text("t,i,j,k,v,q\n2022,699,392,760110,1,1\n2022,699,392,760120,2,2\n")
-    new.write_text("t,i,j,k,v,q\n2022,699,392,760110,5,1\n2022,842,392,760120,3,3\n")
     other.write_text("t,i,j,k,v,q\n2021,699,392,760110,7,1\n2021,699,392,760120,8,2\n")
     earlier.write_text("t,i,j,k,v,q\n2020,699,392,760110,9,1\n")
     assert cli("ingest", "baci", earlier).exit_code == 0
     result = cli("ingest", "baci", old, other, new)
     assert result.exit_code == 0, result.output
-    con = duckdb.connect(str(warehouse_path), read_only=True)
-    got = con.execute(
-        "SELECT year, reporter, hs_code, value_usd FROM trade ORDER BY ALL"
-    ).fetchall()
-    con.close()
-    assert got == [
+    assert stored(warehouse_path) == [
         (2020, 699, "760110", 9000.0),
         (2021, 699, "760110", 7000.0), (2021, 699, "760120", 8000.0),
-        (2022, 699, "760110", 5000.0), (2022, 699, "760120", 2000.0),
-        (2022, 842, "760120", 3000.0),
+        *REVISED_2022,
     ]  # fmt: skip
 
 
