@@ -29,15 +29,21 @@ def write_baci(path: Path, rows: int, *, year: int = 2022) -> Path:
     return path
 
 
-def trade_stats(path: Path) -> tuple[int, int, int]:
+def query(path: Path, sql: str) -> list[tuple]:
+    """Rows of ``sql`` on the warehouse at ``path``, opened read-only."""
     con = duckdb.connect(str(path), read_only=True)
     try:
-        return con.execute(
-            "SELECT count(*), count(DISTINCT (dataset, year, reporter, partner, hs_code)), "
-            "count(DISTINCT raw_ref) FROM trade"
-        ).fetchone()
+        return con.execute(sql).fetchall()
     finally:
         con.close()
+
+
+def trade_stats(path: Path) -> tuple[int, int, int]:
+    return query(
+        path,
+        "SELECT count(*), count(DISTINCT (dataset, year, reporter, partner, hs_code)), "
+        "count(DISTINCT raw_ref) FROM trade",
+    )[0]
 
 
 def test_same_file_twice_is_a_no_op(cli, warehouse_path: Path, tmp_path: Path) -> None:
@@ -67,13 +73,7 @@ def two_revisions(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def stored(path: Path) -> list[tuple]:
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return con.execute(
-            "SELECT year, reporter, hs_code, value_usd FROM trade ORDER BY ALL"
-        ).fetchall()
-    finally:
-        con.close()
+    return query(path, "SELECT year, reporter, hs_code, value_usd FROM trade ORDER BY ALL")
 
 
 REVISED_2022 = [(2022, 699, "760110", 5000.0), (2022, 699, "760120", 2000.0),
