@@ -460,7 +460,7 @@ def markdown(report: dict[str, Any]) -> str:
             "",
             f"Layout: `{layout['query']}` on the 10M-row warehouse, median of 9: "
             f"{layout['sorted_table_ms']:.1f} ms on rows sorted by "
-            f"({layout.get('sorted_by', 'importer, hs_code, exporter')}) "
+            f"({layout['sorted_by']}) "
             f"({layout['sorted_via_trade_view_ms']:.1f} ms through the `trade` view) against "
             f"{layout['file_order_table_ms']:.1f} ms on the same rows in file order "
             f"({layout['speedup']:.1f}x).",
